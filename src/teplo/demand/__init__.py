@@ -1,0 +1,1 @@
+"""Building heat demand: typology, loads, hourly profiles."""

@@ -1,0 +1,1 @@
+"""Reading areas (OSM, GIS, synthetic) and writing studies (GeoPackage)."""

@@ -1,0 +1,1 @@
+"""Heat networks: street graph, routing, pipe catalogue and sizing, hydraulics."""

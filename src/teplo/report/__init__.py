@@ -1,0 +1,1 @@
+"""The HTML report, maps and plots."""

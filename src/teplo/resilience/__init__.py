@@ -1,0 +1,1 @@
+"""Resilience: scenarios, screening, cooling, worst case, metrics."""

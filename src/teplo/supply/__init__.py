@@ -1,0 +1,1 @@
+"""Supply: unit catalogue, candidate sites, siting MILP, dispatch."""
