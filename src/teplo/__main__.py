@@ -1,0 +1,5 @@
+"""``python -m teplo`` runs the CLI."""
+
+from teplo.cli import main
+
+main()

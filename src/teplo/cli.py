@@ -1,0 +1,154 @@
+"""The ``teplo`` command line: one command per stage, and ``teplo run`` for the whole job.
+
+Errors that the user can fix (:class:`~teplo.errors.TeploError`) are printed
+without a traceback and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from teplo.errors import TeploError
+
+app = typer.Typer(
+    name="teplo",
+    help="Plan and stress-test decentralized heat supply for a city under attack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly_errors(func: F) -> F:
+    """Print TeploErrors as one clear line and exit 1 instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TeploError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(code=1) from None
+        except KeyboardInterrupt:
+            err_console.print("[bold red]interrupted[/]: no partial output was written")
+            raise typer.Exit(code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_frame(title: str, frame: Any, formats: dict[str, str] | None = None) -> None:
+    """Print a DataFrame as a rich table, index first."""
+    formats = formats or {}
+    table = RichTable(title=title, title_justify="left")
+    table.add_column(str(frame.index.name or ""))
+    for col in frame.columns:
+        table.add_column(str(col), justify="right")
+    for idx, row in frame.iterrows():
+        cells = [str(idx)]
+        for col in frame.columns:
+            value = row[col]
+            fmt = formats.get(col, "{:,.1f}" if isinstance(value, float) else "{}")
+            cells.append(fmt.format(value))
+        table.add_row(*cells)
+    console.print(table)
+
+
+@app.command()
+@_friendly_errors
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="GeoPackage to write (layers buildings, streets).")],
+    buildings: Annotated[int, typer.Option("--buildings", help="Number of heated buildings.")] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same city.")] = 0,
+) -> None:
+    """Generate a synthetic Kharkiv-like city for scale tests and benchmarks."""
+    from teplo.synth import make_city, write_city
+
+    t0 = time.perf_counter()
+    area = make_city(buildings, seed=seed)
+    path = write_city(area, out)
+    console.print(
+        f"wrote {path}: {len(area.buildings)} buildings, {len(area.streets)} street edges "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+
+
+@app.command()
+@_friendly_errors
+def demand(
+    area: Annotated[Path, typer.Argument(help="Area: .osm/.osm.gz/.osm.bz2/.osm.pbf, .geojson or .gpkg.")],
+    out: Annotated[Path, typer.Option("--out", help="Study GeoPackage to write.")],
+    weather: Annotated[
+        Path | None, typer.Option("--weather", help="Hourly outdoor temperature CSV or EPW.")
+    ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option("--overrides", help="CSV keyed by building_id overriding typology or demand."),
+    ] = None,
+) -> None:
+    """Import an area, compute every building's heat demand and write a study GeoPackage."""
+    from teplo.pipeline import run_demand_stage
+
+    if out.resolve() == area.resolve():
+        raise TeploError(f"--out {out} is the input file; choose another path so the input is kept")
+    study = run_demand_stage(area, weather=weather, overrides=overrides, progress=console)
+    study.save(out)
+    _print_demand_summary(study)
+    console.print(f"wrote {out}")
+
+
+def _print_demand_summary(study: Any) -> None:
+    from teplo.report.tables import demand_by_typology
+
+    console.print(study.meta.get("import_report", ""), highlight=False)
+    print_frame(
+        "Heat demand by typology",
+        demand_by_typology(study.buildings),
+        {"buildings": "{:,}", "heated_area_m2": "{:,.0f}", "design_mw": "{:,.2f}",
+         "design_gcal_h": "{:,.2f}", "annual_gwh": "{:,.2f}", "w_per_m2": "{:,.0f}",
+         "residents": "{:,.0f}"},
+    )
+
+
+@app.command()
+@_friendly_errors
+def run(
+    area: Annotated[Path | None, typer.Argument(help="Area file (see `teplo demand`).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
+    sample: Annotated[bool, typer.Option("--sample", help="Use the bundled sample extract.")] = False,
+    weather: Annotated[Path | None, typer.Option("--weather", help="Hourly temperature CSV or EPW.")] = None,
+) -> None:
+    """Run the whole job on an area and write DIR/study.gpkg (stages that have landed)."""
+    from teplo.io.load import sample_path
+    from teplo.pipeline import run_demand_stage
+
+    if area is None and not sample:
+        raise TeploError("give an AREA file or --sample")
+    source = sample_path() if area is None else area
+    t0 = time.perf_counter()
+    study = run_demand_stage(source, weather=weather, overrides=None, progress=console)
+    out.mkdir(parents=True, exist_ok=True)
+    path = study.save(out / "study.gpkg")
+    _print_demand_summary(study)
+    console.print(f"study written to {path} in {time.perf_counter() - t0:.1f} s")
+
+
+def main() -> None:
+    """Entry point for ``python -m teplo``."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
