@@ -1,0 +1,285 @@
+"""Solving the dispatch: one model per district, or a rolling horizon; districts in parallel.
+
+Each district is independent, so districts run in worker processes
+(:class:`concurrent.futures.ProcessPoolExecutor`); any other
+:class:`concurrent.futures.Executor` can be passed instead, e.g. a dask
+``Client.get_executor()``. Windows of one district run in sequence, each
+starting from the state the previous one kept.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import linopy
+import numpy as np
+
+from teplo.errors import InfeasibleError, NotConvergedError
+from teplo.supply.dispatch.model import InitialState, ModelInput, build_model, heat_cost_eur_per_mwh
+from teplo.supply.dispatch.problem import DistrictProblem
+from teplo.supply.dispatch.settings import Horizon, SolverOptions
+
+
+class SolveStatus(StrEnum):
+    """Outcome of one district's solve."""
+
+    OPTIMAL = "optimal"  # every model solved to the MIP gap
+    FEASIBLE = "feasible"  # a time limit stopped at least one model with a solution
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """Size, time and quality of one district's solve (summed or maxed over windows)."""
+
+    district_id: str
+    status: SolveStatus
+    windows: int
+    n_vars: int  # of the largest window
+    n_cons: int
+    n_int: int
+    build_s: float  # model building (linopy), all windows
+    solve_s: float  # HiGHS, all windows
+    total_s: float  # build + solve + extraction
+    mip_gap: float  # largest relative gap of any window
+    objective_eur: float  # solver objective summed over the kept hours
+
+
+@dataclass(frozen=True)
+class GroupSolution:
+    """Optimal dispatch of one district by group (hours × groups, MW / MWh / modules)."""
+
+    heat_mw: np.ndarray
+    on: np.ndarray  # modules on; NaN for groups without commitment
+    fuel_mw: np.ndarray
+    charge_mw: np.ndarray  # hours × stores
+    discharge_mw: np.ndarray
+    soc_mwh: np.ndarray
+    unserved_mw: np.ndarray  # hours
+    stats: SolveStats = field(repr=False)
+
+
+def highs_options(opts: SolverOptions) -> dict[str, Any]:
+    """HiGHS options from the settings (deterministic: fixed seed)."""
+    return {
+        "mip_rel_gap": opts.mip_rel_gap,
+        "time_limit": opts.time_limit_s,
+        "threads": opts.threads,
+        "random_seed": 0,
+        "output_flag": opts.verbose,
+        "log_to_console": opts.verbose,
+    }
+
+
+def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    if name not in m.variables:
+        return np.zeros(shape)
+    return np.asarray(m.variables[name].solution.values, dtype=float).reshape(shape)
+
+
+def _solve_window(d: ModelInput, opts: SolverOptions) -> tuple[GroupSolution, dict[str, float]]:
+    """Build and solve one window; return its solution and timings."""
+    p = d.problem
+    t0 = time.perf_counter()
+    m = build_model(d)
+    t1 = time.perf_counter()
+    status, condition = m.solve(solver_name="highs", io_api="direct", **highs_options(opts))
+    t2 = time.perf_counter()
+    report = m.solver.report if m.solver is not None else None
+    gap = report.mip_gap if report is not None and report.mip_gap is not None else 0.0
+    if status != "ok":
+        has_solution = m.objective.value is not None and np.isfinite(m.objective.value)
+        if condition == "infeasible":
+            raise InfeasibleError(
+                f"district '{p.district_id}': dispatch infeasible from {p.hours[0]} "
+                "(check storage end state and min up/down times against the horizon)"
+            )
+        if not has_solution:
+            raise NotConvergedError(
+                f"district '{p.district_id}': HiGHS stopped ({condition}) without a solution "
+                f"from {p.hours[0]}; raise solver.time_limit_s or use a rolling horizon"
+            )
+    g, s, nt = p.groups, p.stores, p.n_hours
+    com = np.flatnonzero(g.committed)
+    heat = _values(m, "Unit-heat", (nt, len(g)))
+    on = np.full((nt, len(g)), np.nan)
+    on[:, com] = _values(m, "Unit-on", (nt, len(com)))
+    start = np.zeros((nt, len(g)))
+    start[:, com] = _values(m, "Unit-start", (nt, len(com)))
+    if p.integer:
+        on[:, com] = np.round(on[:, com])
+    fuel = heat * g.fuel_per_heat[None, :]
+    cv = np.flatnonzero(g.has_curve)
+    if len(cv):
+        fuel[:, cv] = _values(m, "Unit-fuel", (nt, len(cv)))
+    sol = GroupSolution(
+        heat_mw=heat,
+        on=on,
+        fuel_mw=fuel,
+        charge_mw=_values(m, "Store-charge", (nt, len(s))),
+        discharge_mw=_values(m, "Store-discharge", (nt, len(s))),
+        soc_mwh=_values(m, "Store-soc", (nt, len(s))),
+        unserved_mw=_values(m, "Heat-unserved", (nt,)),
+        stats=SolveStats(
+            district_id=p.district_id,
+            status=SolveStatus.OPTIMAL if status == "ok" else SolveStatus.FEASIBLE,
+            windows=1,
+            n_vars=int(m.nvars),
+            n_cons=int(m.ncons),
+            n_int=int(m.integers.nvars + m.binaries.nvars) if p.integer else 0,
+            build_s=t1 - t0,
+            solve_s=t2 - t1,
+            total_s=0.0,
+            mip_gap=float(gap) if np.isfinite(gap) else 0.0,
+            objective_eur=float(m.objective.value or 0.0),
+        ),
+    )
+    timing = {"build": t1 - t0, "solve": t2 - t1}
+    return sol, timing
+
+
+def _starts(on: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Modules started each hour: positive part of the change in modules on."""
+    prev = np.vstack([before[None, :], on[:-1]])
+    return np.clip(np.nan_to_num(on) - np.nan_to_num(prev), 0.0, None)
+
+
+def window_bounds(n_hours: int, horizon: Horizon) -> list[tuple[int, int, int]]:
+    """(start, stop, keep) hours of each window: solve ``start:stop``, keep ``start:keep``.
+
+    >>> window_bounds(100, Horizon(window_h=48, overlap_h=12))
+    [(0, 48, 36), (36, 84, 72), (72, 100, 100)]
+    """
+    if horizon.window_h is None or horizon.window_h >= n_hours:
+        return [(0, n_hours, n_hours)]
+    step = horizon.window_h - horizon.overlap_h
+    out = []
+    start = 0
+    while start < n_hours:
+        stop = min(start + horizon.window_h, n_hours)
+        keep = n_hours if stop == n_hours else start + step
+        out.append((start, stop, keep))
+        start = keep
+    return out
+
+
+def objective_eur(p: DistrictProblem, sol: GroupSolution) -> float:
+    """The model's objective evaluated on a solution, EUR (also for stitched windows)."""
+    g = p.groups
+    cost = float(np.sum(heat_cost_eur_per_mwh(p) * sol.heat_mw))
+    cost += p.penalty_eur_mwh * float(sol.unserved_mw.sum())
+    cv = np.flatnonzero(g.has_curve)
+    cost += float(np.sum(sol.fuel_mw[:, cv] * g.gas_price_eur_mwh[cv]))
+    before = InitialState.cold(p).on_history[-1]
+    starts = _starts(np.nan_to_num(sol.on), before)
+    cost += float(np.sum(starts * g.start_cost_eur[None, :]))
+    return cost
+
+
+def solve_district(p: DistrictProblem, opts: SolverOptions, horizon: Horizon) -> GroupSolution:
+    """Dispatch one district over its whole period (one model, or rolling windows)."""
+    t_start = time.perf_counter()
+    state = InitialState.cold(p)
+    final = p.stores.energy_mwh * p.initial_soc if p.final_soc_at_least_initial else np.zeros(len(p.stores))
+    parts: list[GroupSolution] = []
+    build = solve = 0.0
+    sizes = (0, 0, 0)
+    gap, opt = 0.0, True
+    bounds = window_bounds(p.n_hours, horizon)
+    for start, stop, keep in bounds:
+        last = stop == p.n_hours
+        d = ModelInput(
+            problem=p.window(start, stop),
+            state=state,
+            final_soc_min_mwh=final if last else np.zeros(len(p.stores)),
+        )
+        sol, timing = _solve_window(d, opts)
+        build += timing["build"]
+        solve += timing["solve"]
+        st = sol.stats
+        sizes = max(sizes, (st.n_vars, st.n_cons, st.n_int))
+        gap = max(gap, st.mip_gap)
+        opt = opt and st.status is SolveStatus.OPTIMAL
+        n = keep - start
+        kept = GroupSolution(
+            heat_mw=sol.heat_mw[:n],
+            on=sol.on[:n],
+            fuel_mw=sol.fuel_mw[:n],
+            charge_mw=sol.charge_mw[:n],
+            discharge_mw=sol.discharge_mw[:n],
+            soc_mwh=sol.soc_mwh[:n],
+            unserved_mw=sol.unserved_mw[:n],
+            stats=st,
+        )
+        parts.append(kept)
+        if not last:
+            state = _next_state(state, kept, d)
+    heat = np.vstack([x.heat_mw for x in parts])
+    out = GroupSolution(
+        heat_mw=heat,
+        on=np.vstack([x.on for x in parts]),
+        fuel_mw=np.vstack([x.fuel_mw for x in parts]),
+        charge_mw=np.vstack([x.charge_mw for x in parts]),
+        discharge_mw=np.vstack([x.discharge_mw for x in parts]),
+        soc_mwh=np.vstack([x.soc_mwh for x in parts]),
+        unserved_mw=np.concatenate([x.unserved_mw for x in parts]),
+        stats=parts[0].stats,
+    )
+    objective = parts[0].stats.objective_eur if len(parts) == 1 else objective_eur(p, out)
+    stats = SolveStats(
+        district_id=p.district_id,
+        status=SolveStatus.OPTIMAL if opt else SolveStatus.FEASIBLE,
+        windows=len(bounds),
+        n_vars=sizes[0],
+        n_cons=sizes[1],
+        n_int=sizes[2],
+        build_s=build,
+        solve_s=solve,
+        total_s=time.perf_counter() - t_start,
+        mip_gap=gap,
+        objective_eur=objective,
+    )
+    return GroupSolution(**{**out.__dict__, "stats": stats})
+
+
+def _next_state(state: InitialState, kept: GroupSolution, d: ModelInput) -> InitialState:
+    """State after the kept hours of a window: history of modules on and starts, stored heat."""
+    g = d.problem.groups
+    h = state.on_history.shape[0]
+    on = np.where(g.committed[None, :], np.nan_to_num(kept.on), 0.0)
+    starts = _starts(on, state.on_history[-1])
+    soc = kept.soc_mwh[-1] if kept.soc_mwh.size else state.soc_mwh
+    return InitialState(
+        on_history=np.vstack([state.on_history, on])[-h:],
+        start_history=np.vstack([state.start_history, starts])[-h:],
+        soc_mwh=np.asarray(soc, dtype=float),
+    )
+
+
+def _solve_one(args: tuple[DistrictProblem, SolverOptions, Horizon]) -> GroupSolution:
+    return solve_district(*args)
+
+
+def solve_districts(
+    problems: list[DistrictProblem],
+    opts: SolverOptions,
+    horizon: Horizon,
+    executor: Executor | None = None,
+) -> list[GroupSolution]:
+    """Solve every district, in parallel processes unless ``max_workers`` is 1; order kept."""
+    jobs = [(p, opts, horizon) for p in problems]
+    if executor is not None:
+        return list(executor.map(_solve_one, jobs))
+    workers = opts.max_workers or os.cpu_count() or 1
+    workers = min(workers, len(jobs))
+    if workers <= 1:
+        return [_solve_one(j) for j in jobs]
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["teplo.supply.dispatch.solve"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_solve_one, jobs))
