@@ -41,7 +41,6 @@ INDOOR_C = 20.0  # §0 indoor design temperature
 DHW_SHARE_OF_DESIGN = 0.10  # §2.3: average DHW load ≈ 8–12 % of design space-heat load
 BAND_FACTOR = {"night": 0.8, "shoulder": 1.0, "peak": 1.3}  # shape of DAM prices by hour band
 DAM_BASE_UAH_MWH = 5_349.0  # §3.5 DAM base index, Aug 2025
-WINDOW_H, OVERLAP_H = 336, 48  # teplo's rolling horizon: two weeks, two days of look-ahead
 HIGHS = {"mip_rel_gap": 1e-4, "threads": 1, "random_seed": 0, "time_limit": 3_600.0}
 
 
@@ -138,14 +137,12 @@ def make_case(
 
 
 def settings_for(workers: int | None) -> DispatchSettings:
-    """Default settings with the benchmark's HiGHS options."""
+    """Default settings (rolling horizon 336 h / 48 h overlap) with the benchmark's HiGHS options."""
     s = DispatchSettings()
     s.solver.mip_rel_gap = HIGHS["mip_rel_gap"]
     s.solver.threads = HIGHS["threads"]
     s.solver.time_limit_s = HIGHS["time_limit"]
     s.solver.max_workers = workers
-    s.horizon.window_h = WINDOW_H
-    s.horizon.overlap_h = OVERLAP_H
     return s
 
 

@@ -41,7 +41,9 @@ def test_window_bounds_cover_every_hour_once() -> None:
 
 def test_rolling_horizon_close_to_whole_period() -> None:
     demand, temps = season(10, seed=5)
-    full = run_operation(_units(), demand, temps, _bands(serial()))
+    whole = _bands(serial())
+    whole.horizon = Horizon(window_h=None)
+    full = run_operation(_units(), demand, temps, whole)
     s = _bands(serial())
     s.horizon = Horizon(window_h=48, overlap_h=12)
     rolled = run_operation(_units(), demand, temps, s)
@@ -102,3 +104,15 @@ def test_aggregating_identical_modules_keeps_the_optimum() -> None:
     single = run_operation(_units(), demand, temps, s)
     assert grouped.objective_eur == pytest.approx(single.objective_eur, rel=1e-6)
     assert solve_stats(grouped).iloc[0]["integers"] < solve_stats(single).iloc[0]["integers"]
+
+
+def test_any_executor_and_progress_hook() -> None:
+    # the hook a dask client plugs into: any concurrent.futures.Executor
+    from concurrent.futures import ThreadPoolExecutor
+
+    demand, temps = season(2, seed=19)
+    seen: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        r = run_operation(_units(), demand, temps, _bands(serial()), executor=pool, progress=seen.append)
+    assert seen == ["A"]
+    assert r["A"].heat_kw.shape == (48, 4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 import pandas as pd
@@ -21,6 +22,7 @@ def run_operation(
     losses_kw: pd.DataFrame | pd.Series | None = None,
     power_price_uah_mwh: pd.Series | None = None,
     executor: Executor | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> OperationResult:
     """Dispatch every district's units hour by hour at least cost.
 
@@ -43,6 +45,13 @@ def run_operation(
     executor
         Any :class:`concurrent.futures.Executor` (e.g. ``dask.distributed.Client.get_executor()``)
         to run districts on; default: a process pool of ``settings.solver.max_workers``.
+    progress
+        Called with each district id when its dispatch is done (for a progress bar).
+
+    Raises
+    ------
+    InputError
+        A unit, district, time series or setting is malformed; the message names it.
     """
     settings = settings or DispatchSettings()
     problems = build_problems(
@@ -53,7 +62,9 @@ def run_operation(
         losses_kw=losses_kw,
         power_price_uah_mwh=power_price_uah_mwh,
     )
-    solutions = solve_districts(problems, settings.solver, settings.horizon, executor=executor)
+    solutions = solve_districts(
+        problems, settings.solver, settings.horizon, executor=executor, progress=progress
+    )
     districts = {
         p.district_id: disaggregate(p, sol, settings) for p, sol in zip(problems, solutions, strict=True)
     }

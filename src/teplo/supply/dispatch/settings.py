@@ -140,15 +140,18 @@ class Horizon(_Strict):
     """Whole period as one model, or a rolling horizon with overlap."""
 
     window_h: int | None = Field(
-        None,
+        336,
         ge=24,
         description="Hours per rolling-horizon window, overlap included; None solves the whole "
-        "period as one model per district.",
+        "period as one model per district. [E] Two weeks: on the 4 000-h season of "
+        "benchmarks/dispatch.py the stitched schedule costs within 1e-5 of the whole-season "
+        "optimum at a tenth of the time.",
     )
     overlap_h: int = Field(
-        24,
+        48,
         ge=0,
-        description="Look-ahead hours solved but not kept at the end of each window, h.",
+        description="Look-ahead hours solved but not kept at the end of each window, h. [E] Two "
+        "days: longer than a tank's cycle (8–12 h of heat, §3.3) and a weekend's price pattern.",
     )
 
     @model_validator(mode="after")

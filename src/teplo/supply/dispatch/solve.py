@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -270,16 +271,25 @@ def solve_districts(
     opts: SolverOptions,
     horizon: Horizon,
     executor: Executor | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[GroupSolution]:
-    """Solve every district, in parallel processes unless ``max_workers`` is 1; order kept."""
+    """Solve every district, in parallel processes unless ``max_workers`` is 1; order kept.
+
+    ``progress`` is called with each district id once its dispatch is done.
+    """
     jobs = [(p, opts, horizon) for p in problems]
+
+    def done(sol: GroupSolution) -> GroupSolution:
+        if progress is not None:
+            progress(sol.stats.district_id)
+        return sol
+
     if executor is not None:
-        return list(executor.map(_solve_one, jobs))
-    workers = opts.max_workers or os.cpu_count() or 1
-    workers = min(workers, len(jobs))
+        return [done(f.result()) for f in [executor.submit(_solve_one, j) for j in jobs]]
+    workers = min(opts.max_workers or os.cpu_count() or 1, len(jobs))
     if workers <= 1:
-        return [_solve_one(j) for j in jobs]
-    ctx = multiprocessing.get_context("forkserver")
+        return [done(_solve_one(j)) for j in jobs]
+    ctx = multiprocessing.get_context("forkserver")  # no fork of a parent with solver threads
     ctx.set_forkserver_preload(["teplo.supply.dispatch.solve"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_solve_one, jobs))
+        return [done(f.result()) for f in [pool.submit(_solve_one, j) for j in jobs]]
