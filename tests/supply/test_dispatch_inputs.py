@@ -93,6 +93,8 @@ def test_defaults_by_kind_and_grouping() -> None:
     assert c1["min_load"] == 0.5 and c1["eff_el"] == 0.40 and c1["gas_class"] == "chp"
     assert c1["power_kw"] == pytest.approx(1_000 * 0.40 / 0.45)
     assert units.iloc[2]["min_load"] == 0.15 and units.iloc[2]["gas_class"] == "pso"
+    derived = normalise_units(pd.DataFrame([chp("j", heat_kw=400.0, power_kw=330.0)])).iloc[0]
+    assert derived["eff_el"] == pytest.approx(330.0 / 400.0 * 0.45)  # from power_kw, not the default
     groups = build_groups(units, DispatchSettings())
     assert list(groups.count) == [2, 1, 1]  # identical CHPs grouped, different boilers not
     s = DispatchSettings()

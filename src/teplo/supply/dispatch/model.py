@@ -110,6 +110,7 @@ def add_rows(
     dims = tuple(str(c.name) for c in coords)
     var = np.stack([np.broadcast_to(lab, shape) for _, lab in terms], axis=-1)
     coeff = np.stack([np.broadcast_to(np.asarray(c, dtype=float), shape) for c, _ in terms], axis=-1)
+    var = np.where(coeff != 0, var, -1)  # no explicit zeros for the solver
     coeff = np.where(var >= 0, coeff, 0.0)
     data = xr.Dataset(
         {

@@ -157,6 +157,8 @@ def normalise_units(units: pd.DataFrame) -> pd.DataFrame:
     if "gas_class" not in df.columns:
         df["gas_class"] = ""
     df["gas_class"] = df["gas_class"].fillna("").astype(str).str.lower().str.strip()
+    chp = df["kind"] == "chp"
+    from_power = chp & df["power_kw"].notna() & df["eff_el"].isna()  # eff_el follows power_kw
     for kind, defaults in UNIT_DEFAULTS.items():
         rows = df["kind"] == kind
         for col, value in {**COMMON_DEFAULTS, **defaults}.items():
@@ -165,8 +167,6 @@ def normalise_units(units: pd.DataFrame) -> pd.DataFrame:
                 df.loc[empty, "gas_class"] = str(value)
             else:
                 df.loc[rows & df[col].isna(), col] = value
-    chp = df["kind"] == "chp"
-    from_power = chp & df["power_kw"].notna() & df["eff_el"].isna()
     df.loc[from_power, "eff_el"] = df["power_kw"] / df["heat_kw"] * df["eff_th"]
     derived = chp & df["power_kw"].isna()
     df.loc[derived, "power_kw"] = df["heat_kw"] * df["eff_el"] / df["eff_th"]

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -22,7 +22,13 @@ import linopy
 import numpy as np
 
 from teplo.errors import InfeasibleError, NotConvergedError
-from teplo.supply.dispatch.model import InitialState, ModelInput, build_model, heat_cost_eur_per_mwh
+from teplo.supply.dispatch.model import (
+    InitialState,
+    ModelInput,
+    build_model,
+    heat_cost_eur_per_mwh,
+    labels,
+)
 from teplo.supply.dispatch.problem import DistrictProblem
 from teplo.supply.dispatch.settings import Horizon, SolverOptions
 
@@ -77,10 +83,31 @@ def highs_options(opts: SolverOptions) -> dict[str, Any]:
     }
 
 
-def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
+def run_highs(m: linopy.Model, opts: SolverOptions) -> tuple[bool, str, np.ndarray, float, float]:
+    """Solve ``m`` with HiGHS through linopy's direct interface, without writing back to xarray.
+
+    Returns (ok, termination condition, primal values indexed by variable label,
+    objective, relative MIP gap). Skipping ``Model.assign_result`` saves ≈ 40 % of
+    linopy's time around a small model.
+    """
+    solver = linopy.solvers.Solver.from_name(
+        "highs", model=m, io_api="direct", options=highs_options(opts)
+    )
+    result = solver.solve()
+    ok = result.status.is_ok
+    condition = str(result.status.termination_condition.value)
+    report = result.report
+    gap = report.mip_gap if report is not None and report.mip_gap is not None else 0.0
+    if result.solution is None:
+        return ok, condition, np.array([]), float("nan"), float("nan")
+    return ok, condition, result.solution.primal, float(result.solution.objective), float(gap)
+
+
+def _values(m: linopy.Model, primal: np.ndarray, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Solution of variable ``name`` as a numpy array of ``shape`` (zeros if the model lacks it)."""
     if name not in m.variables:
         return np.zeros(shape)
-    return np.asarray(m.variables[name].solution.values, dtype=float).reshape(shape)
+    return primal[labels(m, name)].reshape(shape)
 
 
 def _solve_window(d: ModelInput, opts: SolverOptions) -> tuple[GroupSolution, dict[str, float]]:
@@ -89,59 +116,56 @@ def _solve_window(d: ModelInput, opts: SolverOptions) -> tuple[GroupSolution, di
     t0 = time.perf_counter()
     m = build_model(d)
     t1 = time.perf_counter()
-    status, condition = m.solve(solver_name="highs", io_api="direct", **highs_options(opts))
+    ok, condition, primal, objective, gap = run_highs(m, opts)
     t2 = time.perf_counter()
-    report = m.solver.report if m.solver is not None else None
-    gap = report.mip_gap if report is not None and report.mip_gap is not None else 0.0
-    if status != "ok":
-        has_solution = m.objective.value is not None and np.isfinite(m.objective.value)
-        if condition == "infeasible":
-            raise InfeasibleError(
-                f"district '{p.district_id}': dispatch infeasible from {p.hours[0]} "
-                "(check storage end state and min up/down times against the horizon)"
-            )
-        if not has_solution:
-            raise NotConvergedError(
-                f"district '{p.district_id}': HiGHS stopped ({condition}) without a solution "
-                f"from {p.hours[0]}; raise solver.time_limit_s or use a rolling horizon"
-            )
+    has_solution = primal.size > 0 and np.isfinite(objective)
+    if condition == "infeasible":
+        raise InfeasibleError(
+            f"district '{p.district_id}': dispatch infeasible from {p.hours[0]} (a unit's min load "
+            "may exceed what demand plus storage charging can take; try "
+            "storage.final_soc_at_least_initial=False)"
+        )
+    if not has_solution:
+        raise NotConvergedError(
+            f"district '{p.district_id}': HiGHS stopped ({condition}) without a solution "
+            f"from {p.hours[0]}; raise solver.time_limit_s or shorten horizon.window_h"
+        )
     g, s, nt = p.groups, p.stores, p.n_hours
     com = np.flatnonzero(g.committed)
-    heat = _values(m, "Unit-heat", (nt, len(g)))
+    heat = _values(m, primal, "Unit-heat", (nt, len(g)))
     on = np.full((nt, len(g)), np.nan)
-    on[:, com] = _values(m, "Unit-on", (nt, len(com)))
-    start = np.zeros((nt, len(g)))
-    start[:, com] = _values(m, "Unit-start", (nt, len(com)))
+    on[:, com] = _values(m, primal, "Unit-on", (nt, len(com)))
     if p.integer:
         on[:, com] = np.round(on[:, com])
     fuel = heat * g.fuel_per_heat[None, :]
     cv = np.flatnonzero(g.has_curve)
     if len(cv):
-        fuel[:, cv] = _values(m, "Unit-fuel", (nt, len(cv)))
+        fuel[:, cv] = _values(m, primal, "Unit-fuel", (nt, len(cv)))
+    n_vars = sum(int((labels(m, v) >= 0).sum()) for v in m.variables)
+    n_cons = sum(int(np.asarray(m.constraints[c].labels.values >= 0).sum()) for c in m.constraints)
     sol = GroupSolution(
         heat_mw=heat,
         on=on,
         fuel_mw=fuel,
-        charge_mw=_values(m, "Store-charge", (nt, len(s))),
-        discharge_mw=_values(m, "Store-discharge", (nt, len(s))),
-        soc_mwh=_values(m, "Store-soc", (nt, len(s))),
-        unserved_mw=_values(m, "Heat-unserved", (nt,)),
+        charge_mw=_values(m, primal, "Store-charge", (nt, len(s))),
+        discharge_mw=_values(m, primal, "Store-discharge", (nt, len(s))),
+        soc_mwh=_values(m, primal, "Store-soc", (nt, len(s))),
+        unserved_mw=_values(m, primal, "Heat-unserved", (nt,)),
         stats=SolveStats(
             district_id=p.district_id,
-            status=SolveStatus.OPTIMAL if status == "ok" else SolveStatus.FEASIBLE,
+            status=SolveStatus.OPTIMAL if ok else SolveStatus.FEASIBLE,
             windows=1,
-            n_vars=int(m.nvars),
-            n_cons=int(m.ncons),
-            n_int=int(m.integers.nvars + m.binaries.nvars) if p.integer else 0,
+            n_vars=n_vars,
+            n_cons=n_cons,
+            n_int=nt * len(com) if p.integer else 0,
             build_s=t1 - t0,
             solve_s=t2 - t1,
             total_s=0.0,
-            mip_gap=float(gap) if np.isfinite(gap) else 0.0,
-            objective_eur=float(m.objective.value or 0.0),
+            mip_gap=gap if np.isfinite(gap) else 0.0,
+            objective_eur=objective,
         ),
     )
-    timing = {"build": t1 - t0, "solve": t2 - t1}
-    return sol, timing
+    return sol, {"build": t1 - t0, "solve": t2 - t1}
 
 
 def _starts(on: np.ndarray, before: np.ndarray) -> np.ndarray:
@@ -245,7 +269,7 @@ def solve_district(p: DistrictProblem, opts: SolverOptions, horizon: Horizon) ->
         mip_gap=gap,
         objective_eur=objective,
     )
-    return GroupSolution(**{**out.__dict__, "stats": stats})
+    return replace(out, stats=stats)
 
 
 def _next_state(state: InitialState, kept: GroupSolution, d: ModelInput) -> InitialState:
