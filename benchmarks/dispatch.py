@@ -136,9 +136,17 @@ def make_case(
 # --------------------------------------------------------------------------- teplo
 
 
-def settings_for(workers: int | None) -> DispatchSettings:
-    """Default settings (rolling horizon 336 h / 48 h overlap) with the benchmark's HiGHS options."""
+def settings_for(workers: int | None, window: str = "default") -> DispatchSettings:
+    """Default settings (rolling horizon 336 h / 48 h overlap) with the benchmark's HiGHS options.
+
+    ``window``: 'default', 'whole' (one model per district) or 'H,O' hours.
+    """
     s = DispatchSettings()
+    if window == "whole":
+        s.horizon.window_h = None
+    elif window != "default":
+        w, o = (int(x) for x in window.split(","))
+        s.horizon.window_h, s.horizon.overlap_h = w, o
     s.solver.mip_rel_gap = HIGHS["mip_rel_gap"]
     s.solver.threads = HIGHS["threads"]
     s.solver.time_limit_s = HIGHS["time_limit"]
@@ -146,11 +154,11 @@ def settings_for(workers: int | None) -> DispatchSettings:
     return s
 
 
-def run_teplo(case: Case, workers: int | None) -> tuple[float, float]:
+def run_teplo(case: Case, workers: int | None, window: str) -> tuple[float, float]:
     """(seconds, objective EUR) of teplo end to end, hourly per-unit arrays included."""
     t = time.perf_counter()
     r = run_operation(
-        case.units, case.demand_kw, case.temps_c, settings_for(workers),
+        case.units, case.demand_kw, case.temps_c, settings_for(workers, window),
         power_price_uah_mwh=case.price_uah_mwh,
     )
     _ = {d: (x.heat_kw.sum(), x.power_kw.sum()) for d, x in r.districts.items()}
@@ -244,6 +252,10 @@ def main() -> None:
     ap.add_argument("--districts", type=int, default=10)
     ap.add_argument("--workers", type=int, default=None, help="teplo processes (default: cores)")
     ap.add_argument("--only", choices=["district", "city"], default=None, help="run one model")
+    ap.add_argument(
+        "--teplo-window", default="default",
+        help="teplo's horizon: 'default' (336,48), 'whole' (one model per district) or 'H,O'",
+    )
     args = ap.parse_args()
     hours, city_hours, districts = (
         (500, 168, 3) if args.quick else (args.hours, args.city_hours, args.districts)
@@ -260,7 +272,7 @@ def main() -> None:
     if args.only:
         cases = [c for c in cases if c[0].name.startswith(args.only)]
     for case, workers in cases:
-        t_teplo, obj_teplo = run_teplo(case, workers)
+        t_teplo, obj_teplo = run_teplo(case, workers, args.teplo_window)
         t_pypsa, obj_pypsa = run_pypsa(case, settings_for(workers))
         diff = abs(obj_teplo - obj_pypsa) / max(abs(obj_pypsa), 1e-9)
         print(

@@ -107,6 +107,7 @@ def test_daily_table_and_gas_rises_as_it_gets_colder() -> None:
     daily = operation_daily(r)
     assert list(daily.columns) == [c.name for c in OPERATION_DAILY.columns]
     assert len(daily) == 20 and daily["date"].iloc[0] == "2026-01-05"
+    assert set(r.layers()) == {"operation_daily", "operation_districts"}
     assert daily["heat_mwh"].sum() == pytest.approx(r["A"].heat_kw.sum() / 1e3)
     table = gas_vs_temperature(r)
     slope = gas_temperature_slope(table)

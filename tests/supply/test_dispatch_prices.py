@@ -78,3 +78,12 @@ def test_fuel_curve_non_convex_falls_back_to_chord() -> None:
     fuel = loads * (0.40 / 0.45) / eff
     assert a[0] + b[0] * 0.5 == pytest.approx(fuel[0])
     assert a[0] + b[0] * 1.0 == pytest.approx(fuel[-1])
+
+
+def test_doctests_of_the_dispatch_package() -> None:
+    import doctest
+
+    from teplo.supply.dispatch import prices, solve
+
+    for module in (prices, solve):
+        assert doctest.testmod(module).failed == 0

@@ -103,6 +103,10 @@ class OperationResult:
         """The ``operation_districts`` table (season totals, last row ``city``)."""
         return season_summary(self)
 
+    def layers(self) -> dict[str, pd.DataFrame]:
+        """The registered output tables, keyed by name, for a :class:`~teplo.study.Study`."""
+        return {OPERATION_DAILY.name: self.daily(), OPERATION_DISTRICTS.name: self.summary()}
+
 
 # --------------------------------------------------------------------------- disaggregation
 

@@ -176,8 +176,15 @@ class SolverOptions(_Strict):
     max_workers: int | None = Field(
         None,
         ge=1,
-        description="Districts solved in parallel (processes); None: one per CPU core, "
-        "1: serial in this process.",
+        description="Districts solved in parallel (processes); None: one per CPU core when the "
+        "work is large enough (see parallel_min_district_hours), 1: serial in this process.",
+    )
+    parallel_min_district_hours: int = Field(
+        4_000,
+        ge=0,
+        description="With max_workers None, use processes only from this many district-hours, "
+        "h. [E] Starting workers costs ≈ 1.5–2 s (importing linopy); serial dispatch runs "
+        "≈ 1 000 district-hours per second (benchmarks/dispatch.py).",
     )
     verbose: bool = Field(False, description="Print HiGHS' log.")
 

@@ -311,7 +311,8 @@ def solve_districts(
     if executor is not None:
         return [done(f.result()) for f in [executor.submit(_solve_one, j) for j in jobs]]
     workers = min(opts.max_workers or os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
+    small = sum(p.n_hours for p in problems) < opts.parallel_min_district_hours
+    if workers <= 1 or (opts.max_workers is None and small):
         return [done(_solve_one(j)) for j in jobs]
     ctx = multiprocessing.get_context("forkserver")  # no fork of a parent with solver threads
     ctx.set_forkserver_preload(["teplo.supply.dispatch.solve"])
