@@ -19,6 +19,18 @@ Run: ``PYTHONPATH=src python benchmarks/dispatch.py`` (``--quick`` for a smoke r
 Prints one line per model::
 
     model=… teplo_s=… pypsa_s=… speedup=… objective_rel_diff=…
+
+teplo runs with its defaults: a rolling horizon of 336 h with 48 h overlap
+(``--teplo-window whole`` solves each district as one model instead), identical
+modules grouped into one integer "modules on" per hour, constraints assembled
+from numpy label arrays. PyPSA solves each full problem as one MILP with one
+binary status, start-up and shut-down per module and hour. ``objective_rel_diff``
+is teplo's cost of its stitched schedule against PyPSA's optimum.
+
+Measured on 2 shared cores (HiGHS 1.16, linopy 0.10.1, PyPSA 1.2.4)::
+
+    model=district teplo_s=4.61 pypsa_s=261.75 speedup=56.7 objective_rel_diff=1.38e-06
+    model=city10 teplo_s=8.33 pypsa_s=78.22 speedup=9.4 objective_rel_diff=1.99e-07
 """
 
 from __future__ import annotations
@@ -139,10 +151,13 @@ def make_case(
 def settings_for(workers: int | None, window: str = "default") -> DispatchSettings:
     """Default settings (rolling horizon 336 h / 48 h overlap) with the benchmark's HiGHS options.
 
-    ``window``: 'default', 'whole' (one model per district) or 'H,O' hours.
+    ``window``: 'default', 'certify' (default, then the whole-period gap proven),
+    'whole' (one model per district) or 'H,O' hours.
     """
     s = DispatchSettings()
-    if window == "whole":
+    if window == "certify":
+        s.horizon.certify = True
+    elif window == "whole":
         s.horizon.window_h = None
     elif window != "default":
         w, o = (int(x) for x in window.split(","))
@@ -254,7 +269,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["district", "city"], default=None, help="run one model")
     ap.add_argument(
         "--teplo-window", default="default",
-        help="teplo's horizon: 'default' (336,48), 'whole' (one model per district) or 'H,O'",
+        help="teplo's horizon: 'default' (336,48), 'certify', 'whole' (one model per district) or 'H,O'",
     )
     args = ap.parse_args()
     hours, city_hours, districts = (

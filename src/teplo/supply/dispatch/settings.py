@@ -154,6 +154,13 @@ class Horizon(_Strict):
         "days: longer than a tank's cycle (8–12 h of heat, §3.3) and a weekend's price pattern.",
     )
 
+    certify: bool = Field(
+        False,
+        description="After a rolling horizon, solve the whole period once more with the stitched "
+        "schedule as MIP start: HiGHS then proves (or improves) the gap to the whole-period "
+        "optimum, at the cost of about one root LP of the whole period.",
+    )
+
     @model_validator(mode="after")
     def _overlap_below_window(self) -> Horizon:
         if self.window_h is not None and self.overlap_h >= self.window_h:
