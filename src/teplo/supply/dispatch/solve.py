@@ -188,12 +188,14 @@ _ARRAYS = ("heat_mw", "on", "fuel_mw", "charge_mw", "discharge_mw", "soc_mwh", "
 
 def _head(sol: GroupSolution, n: int) -> GroupSolution:
     """The first ``n`` hours of a window's solution."""
-    return replace(sol, **{a: getattr(sol, a)[:n] for a in _ARRAYS})
+    head: dict[str, Any] = {a: getattr(sol, a)[:n] for a in _ARRAYS}
+    return replace(sol, **head)
 
 
 def _stack(parts: list[GroupSolution]) -> GroupSolution:
     """Windows' kept hours joined in time (stats of the first)."""
-    return replace(parts[0], **{a: np.concatenate([getattr(x, a) for x in parts]) for a in _ARRAYS})
+    joined: dict[str, Any] = {a: np.concatenate([getattr(x, a) for x in parts]) for a in _ARRAYS}
+    return replace(parts[0], **joined)
 
 
 def window_bounds(n_hours: int, horizon: Horizon) -> list[tuple[int, int, int]]:
