@@ -13,6 +13,7 @@ from teplo.supply.dispatch import (
     unserved_events,
 )
 from teplo.supply.dispatch.prices import fuel_curve_segments
+from teplo.supply.dispatch.settings import Horizon
 
 from .dispatch_cases import bmk, chp, frame, no_losses, season, serial, tank, temps_for
 
@@ -121,15 +122,20 @@ def test_part_load_curve_prices_fuel_at_part_load() -> None:
     assert r["A"].fuel_kw[0, 0] > heat[0] / 0.45  # half load burns more per kWh than rated
 
 
-def test_min_up_and_down_times_hold_per_module() -> None:
-    # the engine is worth running only in alternate hours; min up/down 3 h forbid chattering
-    n = 24
+@pytest.mark.parametrize("window_h", [None, 24])
+def test_min_up_and_down_times_hold_per_module(window_h: int | None) -> None:
+    # the engine is worth running only in alternate hours; min up/down 3 h forbid chattering,
+    # also across rolling-horizon windows (24 h with 6 h overlap)
+    n = 72
     demand = frame({"A": [1_500.0] * n})
     price = pd.Series(np.where(np.arange(n) % 2 == 0, 9_000.0, 1_000.0), index=demand.index)
     units = pd.DataFrame([chp("c1", min_up_h=3, min_down_h=3), chp("c2", min_up_h=3, min_down_h=3), bmk("b1")])
+    s = serial()
+    s.horizon = Horizon(window_h=window_h, overlap_h=6)
     r = run_operation(
-        units, demand, temps_for(demand), serial(), losses_kw=no_losses(demand), power_price_uah_mwh=price
+        units, demand, temps_for(demand), s, losses_kw=no_losses(demand), power_price_uah_mwh=price
     )
+    assert r["A"].on[:, :2].any()
     for k in range(2):
         on = r["A"].on[:, k].astype(int)
         edges = np.flatnonzero(np.diff(np.concatenate([[0], on, [0]])))
