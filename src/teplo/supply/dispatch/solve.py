@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -352,9 +353,11 @@ def solve_districts(
     executor: Executor | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[GroupSolution]:
-    """Solve every district, in parallel processes unless ``max_workers`` is 1; order kept.
+    """Solve every district, in parallel unless ``max_workers`` is 1; results in input order.
 
-    ``progress`` is called with each district id once its dispatch is done.
+    With the default process pool this process works too: it takes districts
+    from the same queue as ``max_workers − 1`` worker processes, so no core idles
+    while the workers start. ``progress`` is called with each district id once done.
     """
     jobs = [(p, opts, horizon) for p in problems]
 
@@ -371,5 +374,54 @@ def solve_districts(
         return [done(_solve_one(j)) for j in jobs]
     ctx = multiprocessing.get_context("forkserver")  # no fork of a parent with solver threads
     ctx.set_forkserver_preload(["teplo.supply.dispatch.solve"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return [done(f.result()) for f in [pool.submit(_solve_one, j) for j in jobs]]
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+        return _share_queue(jobs, pool, workers - 1, done)
+
+
+def _share_queue(
+    jobs: list[tuple[DistrictProblem, SolverOptions, Horizon]],
+    pool: Executor,
+    pool_size: int,
+    done: Callable[[GroupSolution], GroupSolution],
+) -> list[GroupSolution]:
+    """Run ``jobs`` on ``pool`` and in this process from one queue; keep the input order.
+
+    ``done`` is called on every solution as it finishes (from the pool's callback
+    thread for the pool's jobs).
+    """
+    queue = list(range(len(jobs)))[::-1]  # pop() takes the next job
+    results: dict[int, GroupSolution] = {}
+    futures: dict[Future[GroupSolution], int] = {}
+    lock = threading.Lock()
+    finished = threading.Event()
+
+    def feed() -> None:  # called with the lock held
+        while queue and sum(not f.done() for f in futures) < pool_size:
+            i = queue.pop()
+            fut = pool.submit(_solve_one, jobs[i])
+            futures[fut] = i
+            fut.add_done_callback(on_done)
+
+    def on_done(fut: Future[GroupSolution]) -> None:
+        with lock:
+            if fut.exception() is None:
+                done(fut.result())
+                feed()
+            if all(f.done() for f in futures) and not queue:
+                finished.set()
+
+    with lock:
+        feed()
+    while True:
+        with lock:
+            if not queue:
+                break
+            i = queue.pop()
+        results[i] = done(_solve_one(jobs[i]))
+    with lock:
+        if all(f.done() for f in futures):
+            finished.set()
+    finished.wait()
+    for fut, i in futures.items():
+        results[i] = fut.result()  # re-raises a worker's error here
+    return [results[i] for i in range(len(jobs))]
