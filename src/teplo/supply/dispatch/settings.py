@@ -183,8 +183,9 @@ class SolverOptions(_Strict):
     max_workers: int | None = Field(
         None,
         ge=1,
-        description="Districts solved in parallel (processes); None: one per CPU core when the "
-        "work is large enough (see parallel_min_district_hours), 1: serial in this process.",
+        description="Districts solved at once: this process plus max_workers − 1 worker "
+        "processes; None: one per CPU core when the work is large enough (see "
+        "parallel_min_district_hours); 1: serial in this process.",
     )
     parallel_min_district_hours: int = Field(
         4_000,
