@@ -63,14 +63,8 @@ def write_layers(
     tmp = Path(tmp_name)
     try:
         if keep_existing and target.exists():
-            shutil.copyfile(target, tmp)
-            existing = set(list_layers(tmp))
-        else:
-            existing = set()
+            shutil.copyfile(target, tmp)  # untouched layers are kept; given ones are overwritten
         for name, frame in layers.items():
-            if name in existing:
-                # Remove by rewriting: pyogrio overwrites a layer in place with mode "w" on layer.
-                pass
             data = _prepare(frame)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
