@@ -167,11 +167,9 @@ def test_tags_agree_with_use(small: Area) -> None:
 # ----------------------------------------------------------------------------- geometry
 
 
-def test_small_city_is_fast_and_well_formed() -> None:
-    t0 = time.perf_counter()
+def test_small_city_is_well_formed() -> None:
+    # Speed is a benchmark's job (machines are shared and noisy), not a unit test's.
     area = make_city(300, seed=3)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 2.0, f"300 buildings took {elapsed:.2f} s"
     assert len(_heated(area)) == 300
     _check_layout(area)
     _check_graph(area)
@@ -258,7 +256,7 @@ def test_write_round_trip_restores_metric_coordinates(tmp_path: Path, small: Are
 # ----------------------------------------------------------------------------- whole city
 
 
-def test_whole_city_builds_fast_and_has_kharkiv_floor_area(city: tuple[Area, float]) -> None:
+def test_whole_city_builds_and_has_kharkiv_floor_area(city: tuple[Area, float]) -> None:
     area, elapsed = city
     heated = _heated(area)
     area_m2 = float((heated["footprint_m2"] * heated["storeys"]).sum() * HEATED_AREA_FACTOR)
@@ -269,7 +267,6 @@ def test_whole_city_builds_fast_and_has_kharkiv_floor_area(city: tuple[Area, flo
         f"heated floor area {area_m2 / 1e6:.2f} Mm²; extent {(xmax - xmin) / 1e3:.1f} × "
         f"{(ymax - ymin) / 1e3:.1f} km"
     )
-    assert elapsed < 10.0
     assert len(heated) == CITY
     assert abs(area_m2 / CITY_HEATED_M2 - 1.0) <= 0.15
     assert 0.05 <= (len(area.buildings) - len(heated)) / len(heated) <= 0.10
