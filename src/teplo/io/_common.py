@@ -25,7 +25,7 @@ MIN_FOOTPRINT_M2 = 0.01
 _MAX_IDS_IN_MESSAGE = 10
 
 
-def note(report: ImportReport, bucket: str, reason: str, ids: Sequence[str]) -> None:
+def note(report: ImportReport, bucket: str, reason: str, ids: Sequence[str] | np.ndarray) -> None:
     """Count ``ids`` under ``reason`` in ``bucket`` and record a message naming them."""
     if len(ids) == 0:
         return
@@ -69,17 +69,21 @@ def clean_polygons(
     keep &= ~not_poly
 
     out = geoms.copy()
-    invalid = keep & ~shapely.is_valid(np.where(keep, geoms, None))
+    out[~keep] = None
+    invalid = keep & ~shapely.is_valid(out)
     repaired: list[str] = []
     for i in np.flatnonzero(invalid):  # rare: only the broken ones, one by one
-        fixed = polygonal_part(shapely.make_valid(geoms[i]))
+        try:
+            fixed = polygonal_part(shapely.make_valid(geoms[i]))
+        except shapely.errors.GEOSException:  # beyond repair: dropped below as zero-area
+            fixed = None
         out[i] = fixed
         if fixed is not None and fixed.area >= MIN_FOOTPRINT_M2:
             repaired.append(str(ids[i]))
     note(report, "repaired", f"{what}: invalid polygon (self-intersecting) made valid", repaired)
 
-    area = np.where(keep, shapely.area(np.where(keep, out, None)), 0.0)
-    area = np.nan_to_num(area, nan=0.0)
+    out[~keep] = None
+    area = np.nan_to_num(shapely.area(out), nan=0.0)
     zero = keep & (area < MIN_FOOTPRINT_M2)
     note(report, "dropped", f"{what}: zero area", ids[zero])
     keep &= ~zero

@@ -172,10 +172,14 @@ def read_gis(
     if streets_path is not None:
         sp = _check_file(streets_path)
         s_layers = _layers(sp)
-        s_layer = _pick_layer(sp, s_layers, streets_layer, "streets") or s_layers[0][0]
-        raw_s, s_source = _read_layer(sp, s_layer), f"{sp} layer '{s_layer}'"
+        if not s_layers:
+            raise InputError(f"{sp}: contains no layers; expected street lines")
+        s_file_layer = _pick_layer(sp, s_layers, streets_layer, "streets") or s_layers[0][0]
+        raw_s, s_source = _read_layer(sp, s_file_layer), f"{sp} layer '{s_file_layer}'"
     else:
-        s_layer = _pick_layer(p, layers, streets_layer, "streets") if len(layers) > 1 or streets_layer else None
+        s_layer: str | None = None
+        if len(layers) > 1 or streets_layer is not None:
+            s_layer = _pick_layer(p, layers, streets_layer, "streets")
         if s_layer is not None and s_layer != b_layer:
             raw_s, s_source = _read_layer(p, s_layer), f"{p} layer '{s_layer}'"
         elif is_line.any():
@@ -281,8 +285,8 @@ def _resolve_fields(
                 f"{path}: field_map names unknown teplo field '{key}'; "
                 f"known fields: {', '.join(candidates)}"
             )
-        col = given if given in columns else lower.get(str(given).lower())
-        if col is None:
+        col = given if given in columns else lower.get(str(given).lower(), "")
+        if not col:
             raise InputError(
                 f"{path}: layer '{layer}' has no field '{given}' (given for '{key}' in field_map); "
                 f"fields present: {', '.join(c for c in columns if c != 'geometry') or 'none'}"
@@ -300,11 +304,11 @@ def _resolve_fields(
 
 def _numbers(values: pd.Series, parse: Callable[[object], float | int | None]) -> np.ndarray:
     """Numeric column from numbers or free text (text parsed with ``parse``); NaN if unreadable."""
-    num = pd.to_numeric(values, errors="coerce").astype(float)
-    text = num.isna() & values.notna() & (values.astype("string").str.strip() != "")
+    num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    text = (np.isnan(num) & values.notna() & (values.astype("string").str.strip() != "")).to_numpy(dtype=bool)
     if text.any():
         num[text] = [np.nan if (r := parse(v)) is None else float(r) for v in values[text]]
-    return num.to_numpy(dtype=float)
+    return num
 
 
 def _generic_buildings(

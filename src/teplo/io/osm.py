@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -108,7 +109,8 @@ def _read(path: Path, report: ImportReport) -> _Raw:
     member_ids: set[int] = set()
     seen_rel: set[int] = set()
     dup_rel: list[str] = []
-    for rel in osmium.FileProcessor(str(path), osmium.osm.RELATION):
+    for obj in osmium.FileProcessor(str(path), osmium.osm.RELATION):
+        rel = cast(osmium.osm.Relation, obj)
         tags = rel.tags
         if tags.get("type") != "multipolygon" or tags.get("building", "no") == "no":
             continue
@@ -131,7 +133,8 @@ def _read(path: Path, report: ImportReport) -> _Raw:
         .with_locations()
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
     )
-    for way in processor:
+    for obj in processor:
+        way = cast(osmium.osm.Way, obj)
         raw.n_ways += 1
         tags = way.tags
         building = tags.get("building")
@@ -150,7 +153,7 @@ def _read(path: Path, report: ImportReport) -> _Raw:
                 dup_s.append(f"w{way.id}")
             else:
                 seen_s.add(way.id)
-                raw.streets.add(way, {"highway": highway, "name": tags.get("name", "")})
+                raw.streets.add(way, {"highway": highway, "name": tags.get("name") or ""})
         if way.id in member_ids and way.id not in raw.member_ways:
             lons, lats = [], []
             for nd in way.nodes:
@@ -323,16 +326,20 @@ def _relation_geometries(
         if bad == "clipped":
             clipped.append(rid)
             continue
-        outer = _polygonize(lines["outer"])
-        if outer is None:
+        try:
+            outer = _polygonize(lines["outer"])
+            inner = _polygonize(lines["inner"])
+            shape = None if outer is None else (outer if inner is None else outer.difference(inner))
+        except shapely.errors.GEOSException:  # one broken relation must not stop the import
+            shape = None
+        if shape is None or shape.is_empty:
             unclosed.append(rid)
             continue
-        inner = _polygonize(lines["inner"])
         ids.append(rid)
-        geoms.append(outer if inner is None else outer.difference(inner))
+        geoms.append(shape)
     note(report, "dropped", "building: relation member ways missing from extract", absent)
     note(report, "dropped", "building: nodes missing from extract", clipped)
-    note(report, "dropped", "building: relation outer rings do not close", unclosed)
+    note(report, "dropped", "building: relation rings do not close into a polygon", unclosed)
     return np.asarray(ids, dtype=object), np.asarray(geoms, dtype=object)
 
 
