@@ -59,7 +59,7 @@ BUILDINGS_IMPORTED = Table(
         Column("amenity", "str", "-", "OSM amenity=* value, empty if none.", required=False),
         Column("name", "str", "-", "Name, empty if none.", required=False),
         Column("address", "str", "-", "addr:street and addr:housenumber, empty if none.", required=False),
-        Column("use", "str", "-", "Normalised use: residential, school, kindergarten, hospital, office, commercial, industrial, garage, shed, other."),
+        Column("use", "str", "-", "Normalised use: residential, school, kindergarten, hospital, office, commercial, public, industrial, garage, shed, other."),
         Column("storeys", "int", "-", "Storeys above ground (building:levels, or from height, or defaulted)."),
         Column("height_m", "float", "m", "Height above ground (tagged, or storeys times floor height)."),
         Column("year_built", "float", "a", "Year of construction (start_date), NaN where unknown.", required=False),
