@@ -49,9 +49,9 @@ def test_only_overridden_rows_change(buildings: pd.DataFrame, reference_climate:
     assert (
         d.loc[0, "typology"] == "khrushchyovka_brick" and d.loc[0, "typology_source"] == "override"
     )
-    # same q for brick and panel: same loads, different heat capacity
+    # same q for brick and panel: same loads, different time constant (§2.6: 45 h vs 30 h)
     assert d.loc[0, "design_load_kw"] == base.loc[0, "design_load_kw"]
-    assert d.loc[0, "tau_h"] == pytest.approx(base.loc[0, "tau_h"] * 80 / 50)
+    assert d.loc[0, "tau_h"] == pytest.approx(base.loc[0, "tau_h"] * 45 / 30)
     assert d.loc[1, "heated_area_m2"] == 4000.0
     assert d.loc[2, "annual_heat_mwh"] == pytest.approx(1234.5)
     assert d["demand_source"].tolist() == ["model", "model", "metered", "model", "model", "model"]

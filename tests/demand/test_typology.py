@@ -80,7 +80,7 @@ def test_rules_pick_the_expected_typology() -> None:
         ),
         ({"use": "commercial", "storeys": 2}, "office_commercial"),
         ({"use": "industrial", "storeys": 2}, "industrial"),
-        ({"use": "other", "storeys": 2}, "unknown"),
+        ({"use": "other", "storeys": 2}, "office_commercial"),
     ],
 )
 def test_rule_cases(row: dict[str, object], expected: str) -> None:

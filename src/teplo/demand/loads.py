@@ -91,10 +91,17 @@ def compute_demand(
     h_w_k = q * area * 1000.0 / (climate.reference_degree_days_kd * 24.0)
     gains_w = np.where(heated, col("internal_gains_w_m2"), 0.0) * area
     dhw_mwh = np.where(heated, col("dhw_kwh_m2a"), 0.0) * area / 1000.0
-    c_m_wh_k = np.where(heated, col("c_m_wh_m2k"), 0.0) * area
-
     has_h = h_w_k > 0
     safe_h = np.where(has_h, h_w_k, 1.0)
+    # Time constant by typology from kharkiv-figures §2.6 (issue: "a time constant by
+    # typology"); C = tau * H. Where §2.6 gives none (non-residential), C from the DSTU 9190
+    # heat-capacity class (c_m_wh_m2k) and tau = C / H.
+    tau_ref = col("tau_h_ref")
+    c_m_wh_k = np.where(
+        np.isfinite(tau_ref) & has_h,
+        tau_ref * safe_h,
+        np.where(heated, col("c_m_wh_m2k"), 0.0) * area,
+    )
     balance_c = np.where(has_h, climate.indoor_temp_c - gains_w / safe_h, np.nan)
     temps = climate.hourly_temp_c.to_numpy(dtype=np.float64)[climate.hourly_heating_mask]
     colder = float(temps.min()) - 1.0 if temps.size else 0.0  # placeholder: no degree-hours

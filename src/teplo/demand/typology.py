@@ -22,7 +22,9 @@ Residential rules, first match wins:
 6. 6–10 storeys -> ``panel_9``; 11 and more -> ``panel_16``.
 
 Other uses map one-to-one (``office`` and ``commercial`` share
-``office_commercial``; ``other`` -> ``unknown``, not heated).
+``office_commercial``; ``other`` (no evidence) -> ``office_commercial``, heated,
+with ``typology_source`` ``use_other_assumed``; the ``unknown`` typology, not
+heated, is only reached through an overrides file).
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ USE_TYPOLOGY: dict[str, str] = {
     "industrial": "industrial",
     "garage": "garage",
     "shed": "shed",
-    "other": "unknown",
+    # No evidence either way: planners size for the building being heated (an over-estimate
+    # is found at commissioning; an under-estimate leaves people cold). typology_source says
+    # "use_other_assumed" so the report and an overrides file can correct it.
+    "other": "office_commercial",
 }
 USES: tuple[str, ...] = ("residential", *USE_TYPOLOGY)
 
@@ -215,6 +220,7 @@ def assign_typology_with_source(buildings: pd.DataFrame) -> tuple[pd.Series, pd.
     other = use.map(USE_TYPOLOGY).fillna("unknown").to_numpy(dtype=object)
     typ = np.select(conditions, choices, default=other)
     src = np.select(conditions, sources, default="use")
+    src = np.where((use.to_numpy(dtype=object) == "other") & (src == "use"), "use_other_assumed", src)
     return (
         pd.Series(typ, index=buildings.index, name="typology", dtype=object),
         pd.Series(src, index=buildings.index, name="typology_source", dtype=object),
