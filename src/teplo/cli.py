@@ -26,8 +26,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Wide enough for the summary tables when output goes to a file or a CI log.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,7 +117,7 @@ def _print_demand_summary(study: Any) -> None:
     print_frame(
         "Heat demand by typology",
         demand_by_typology(study.buildings),
-        {"buildings": "{:,}", "heated_area_m2": "{:,.0f}", "design_mw": "{:,.2f}",
+        {"buildings": "{:,.0f}", "heated_area_m2": "{:,.0f}", "design_mw": "{:,.2f}",
          "design_gcal_h": "{:,.2f}", "annual_gwh": "{:,.2f}", "w_per_m2": "{:,.0f}",
          "residents": "{:,.0f}"},
     )
@@ -151,4 +152,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

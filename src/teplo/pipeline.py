@@ -35,9 +35,9 @@ def run_demand_stage(
     else:
         say(f"importing {area}")
         loaded, source = load_area(area), str(Path(area).name)
-    climate = kharkiv_climate() if weather is None else climate_from_file(weather)
+    climate = kharkiv_climate() if weather is None else climate_from_file(Path(weather))
     say(f"computing demand ({len(loaded.buildings)} buildings, climate {climate.name})")
-    override_table = read_overrides_csv(overrides) if overrides is not None else None
+    override_table = read_overrides_csv(Path(overrides)) if overrides is not None else None
     buildings = compute_demand(loaded.buildings, climate, overrides=override_table)
     meta = {
         "source": source,

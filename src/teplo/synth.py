@@ -76,7 +76,10 @@ _HOSPITAL_OF_MEDICAL = 0.4
 #: How the rest of the ≈ 2 500 "other" buildings (§5.1) splits [U]: offices,
 #: shops, public/administrative and heated workshops. §5.1 gives only the heat-use split
 #: (budget 10 %, commercial 4 %).
-_OTHER_SPLIT = {"office": 0.35, "retail": 0.40, "public": 0.15, "industrial": 0.10}
+_OTHER_SPLIT = {"office": 0.35 / 0.9, "retail": 0.40 / 0.9, "public": 0.15 / 0.9}
+#: Industrial buildings per heated building: 10 % of the ≈ 2 500 "other" (§5.1) [U], not heated
+#: (industrial is "non-heated unless told", issue #3), so on top of ``n_buildings``.
+_INDUSTRIAL_SHARE = 0.10 * 2_500 / 8_500
 
 #: Residential mix by era, as a share of the residential buildings [U].
 #: These are calibrated so that the city totals ≈ 30 Mm² (§5.1). The 1971–95 panel share is
@@ -89,8 +92,8 @@ _PANEL_SPLIT = {"panel5": 24_380, "panel9": 12_650, "panel16": 2_930 + 450}  # �
 #: Point towers vs long slabs among the 12–16-storey panel buildings [U].
 _TOWER_OF_PANEL16 = 0.6
 
-#: Non-heated garages and sheds, per heated building: the brief asks for 5–10 % [U].
-_NONHEATED_SHARE = 0.07
+#: Non-heated garages and sheds, per heated building [U] (with industrial, 9 % non-heated).
+_NONHEATED_SHARE = 0.06
 _GARAGE_OF_NONHEATED = 0.6  # [U]
 
 # Zones, from the centre outwards. _ANY kinds are spread over the three zones in proportion to the
@@ -166,7 +169,9 @@ _KINDS: dict[str, _Kind] = {
     "shed": _Kind("shed", "shed", "", _ANY, (1,), None, 2.5, None, (4.0, 10.0), (3.0, 6.0)),
 }
 _KIND_KEYS = tuple(_KINDS)
-_NONHEATED_USES = frozenset({"garage", "shed"})
+#: Not heated: garages, sheds and industrial (issue #3 and the typology table: industrial is
+#: "non-heated unless told"), so ``n_buildings`` counts exactly the buildings with demand.
+_NONHEATED_USES = frozenset({"garage", "shed", "industrial"})
 
 # ---------------------------------------------------------------------------
 # Layout [U]: the reference gives no figures for street geometry
@@ -303,6 +308,7 @@ def _kind_shares() -> np.ndarray:
         "hospital": _MEDICAL_SHARE * _HOSPITAL_OF_MEDICAL,
         "clinic": _MEDICAL_SHARE * (1.0 - _HOSPITAL_OF_MEDICAL),
         **{k: other * v for k, v in _OTHER_SPLIT.items()},
+        "industrial": _INDUSTRIAL_SHARE,
         "garage": _NONHEATED_SHARE * _GARAGE_OF_NONHEATED,
         "shed": _NONHEATED_SHARE * (1.0 - _GARAGE_OF_NONHEATED),
     }
@@ -326,7 +332,7 @@ def _kind_counts(n_heated: int) -> np.ndarray:
     heated = np.array([_KINDS[k].use not in _NONHEATED_USES for k in _KIND_KEYS])
     counts = np.zeros(len(_KIND_KEYS), dtype=np.int64)
     counts[heated] = _largest_remainder(n_heated, shares[heated])
-    n_nonheated = round(n_heated * _NONHEATED_SHARE)
+    n_nonheated = round(n_heated * (_NONHEATED_SHARE + _INDUSTRIAL_SHARE))
     counts[~heated] = _largest_remainder(n_nonheated, shares[~heated])
     return counts
 

@@ -12,12 +12,13 @@ def demand_by_typology(buildings: pd.DataFrame) -> pd.DataFrame:
 
     The last row, ``total``, sums the heated buildings (W/m² is area-weighted).
     """
-    heated = buildings[buildings["heated"].astype(bool)]
+    is_heated = buildings["heated"].astype(bool)
+    heated = buildings[is_heated]
     grouped = buildings.groupby("typology", sort=True)
     table = pd.DataFrame(
         {
             "buildings": grouped.size(),
-            "heated_area_m2": grouped["heated_area_m2"].sum(),
+            "heated_area_m2": buildings["heated_area_m2"].where(is_heated, 0.0).groupby(buildings["typology"]).sum(),
             "design_mw": grouped["design_load_kw"].sum() / 1e3,
             "annual_gwh": grouped["annual_heat_mwh"].sum() / 1e3,
             "residents": grouped["residents"].sum(),
