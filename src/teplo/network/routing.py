@@ -415,6 +415,11 @@ def route(
     relative ``mip_gap``). With ``rings`` the route is passed through
     :func:`close_rings`. Buildings no site can reach are listed in
     ``Route.unreachable`` (with a :class:`TeploWarning`).
+
+    Sites have no capacity here: each building hangs on whichever site gives
+    the cheapest forest, which with economies of scale in pipe cost may be
+    one site for most buildings. To balance load, assign buildings to sites
+    first (the siting stage's micro-districts) and route each group.
     """
     if method not in ("steiner", "milp"):
         raise InputError(f"route: method must be 'steiner' or 'milp', not {method!r}")

@@ -80,7 +80,9 @@ def fit_linear_cost(cost: Any, max_flow_kw: float) -> LinearCost:
     f = np.linspace(0.0, max(max_flow_kw, 1e-9), N_FIT_SAMPLES)
     c = np.asarray(cost(f), dtype=float)
     beta, alpha = np.polyfit(f, c, 1)
-    beta = max(float(beta), 0.0)
+    # a slope that changes the cost by less than round-off over the range is no slope
+    negligible = abs(beta) * f[-1] <= 1e-9 * max(float(np.abs(c).max()), 1.0)
+    beta = 0.0 if negligible else max(float(beta), 0.0)
     alpha = float(np.mean(c - beta * f))
     return LinearCost(alpha_eur_per_m=max(alpha, 0.0), beta_eur_per_m_kw=beta)
 

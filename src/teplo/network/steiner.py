@@ -143,7 +143,7 @@ def rooted_tree(
     r = roots[touched[roots]] if len(a) else roots
     rows = np.concatenate([a, np.full(len(r), n)])
     cols = np.concatenate([b, r])
-    data = np.concatenate([w, np.full(len(r), WEIGHT_EPS)])
+    data = np.concatenate([w + WEIGHT_EPS, np.full(len(r), WEIGHT_EPS)])  # csgraph drops zeros
     mst = minimum_spanning_tree(csr(data, rows, cols, n + 1))
     order, pred = breadth_first_order(mst, n, directed=False, return_predecessors=True)
     parent = np.full(n, OUTSIDE, dtype=np.int64)
