@@ -101,13 +101,17 @@ def test_design_load_override_and_validation() -> None:
         route(g, ["b1"], None, cost_eur_per_m=constant_cost, method="magic")  # type: ignore[arg-type]
 
 
+def test_no_buildings_gives_an_empty_route() -> None:
+    r = route(line_case(), [], None, cost_eur_per_m=pipe_cost_eur_per_m, method="milp")
+    assert len(r.edges) == 0 and r.totals["cost_eur"] == 0.0 and r.milp is None
+
+
 def test_unreachable_buildings_are_reported() -> None:
     s = gpd.GeoDataFrame(
         {"street_id": ["a", "b"], "highway": "residential"},
         geometry=[LineString([(0, 0), (100, 0)]), LineString([(500, 0), (600, 0)])],
         crs=CRS,
     )
-    b = random_buildings(0, (1, 1), 0)
     b = gpd.GeoDataFrame(
         {"building_id": ["near", "island"], "design_load_kw": [10.0, 20.0]},
         geometry=[shapely.box(40, 10, 60, 20), shapely.box(540, 10, 560, 20)],
@@ -271,8 +275,10 @@ def test_rings_close_a_loop_with_reported_cost() -> None:
     assert np.isclose(t["ring_length_m"], ring["length_m"].sum())
     assert np.isclose(t["ring_cost_eur"], (ring["length_m"] * pipe_cost_eur_per_m(ring["design_flow_kw"].to_numpy())).sum())
     assert np.isclose(t["cost_eur"], r.totals["cost_eur"] + t["ring_cost_eur"])
-    # the two sites' trees are now joined
+    # the two sites' trees are now joined, by a ring sized to back-feed the smaller district
     assert nx.number_connected_components(G) == 1
+    smaller = r.edges[r.edges["kind"] == "site"]["design_flow_kw"].min()
+    assert np.isclose(ring["design_flow_kw"], smaller).any()
     # the tree itself is unchanged
     pd.testing.assert_frame_equal(rr.edges[~rr.edges["ring"]].reset_index(drop=True), r.edges)
     via_route = route(g, None, None, cost_eur_per_m=pipe_cost_eur_per_m, rings=True)

@@ -54,6 +54,10 @@ COVER_SHARE = 0.8
 #: [E] well under the snap tolerance, so cover is measured to a few per cent.
 SAMPLE_SPACING_M = 1.0
 
+#: Fewest samples per edge, so a short edge's cover is still measured in
+#: steps of 10 % or finer. [E] numerical choice.
+MIN_SAMPLES_PER_EDGE = 10
+
 
 def validate_existing_pipes(pipes: gpd.GeoDataFrame) -> pd.DataFrame:
     """Check an existing-pipes table; return its ``dn`` (int) and ``laying_year`` (Int64) per row.
@@ -106,7 +110,7 @@ def _match_edges(
     pipe_of = np.full(n, -1, dtype=np.int64)
     if len(cand) == 0 or len(lines) == 0:
         return matched, pipe_of
-    pts, owner = sample_lines(edges.geometry.values[cand], SAMPLE_SPACING_M, 10)
+    pts, owner = sample_lines(edges.geometry.values[cand], SAMPLE_SPACING_M, MIN_SAMPLES_PER_EDGE)
     si, li = shapely.STRtree(lines).query_nearest(pts, max_distance=tolerance_m, all_matches=False)
     n_samples = np.bincount(owner, minlength=len(cand))
     share = np.bincount(owner[si], minlength=len(cand)) / n_samples

@@ -12,6 +12,12 @@ nodes ``A`` and ``B`` closes a path ``A ... B`` of length
 Selected are (1) for each pair of neighbouring sites' trees, the shortest
 path joining them, and (2) for each dead end of a street main, the shortest
 path from it back to any other routed node.
+
+Ring pipes get a first design flow for costing: a ring between two sites'
+trees is sized to back-feed the smaller of the two districts (the whole
+load of the smaller tree); a ring closing a loop in one tree is sized for the
+larger subtree load at its two ends (if either end's feed is lost, the ring
+carries that subtree). Sizing and hydraulics refine this later.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ def find_ring_paths(
     site_of: IntArray,
     leaf: BoolArray,
     node_flow_kw: FloatArray,
+    site_load_kw: FloatArray,
     max_length_m: float,
     *,
     between_sites: bool = True,
@@ -66,11 +73,10 @@ def find_ring_paths(
 ) -> RingPaths:
     """Closing paths over the ``allowed`` pairs (weighted by ``weights``, m) up to ``max_length_m``.
 
-    ``in_route`` marks routed nodes, ``site_of`` their site index, ``leaf`` the
-    dead ends of street mains, ``node_flow_kw`` the design flow into each
-    routed node (its subtree load). A ring path is sized for the larger
-    subtree load at its two ends: if either end's feed is lost, the ring
-    carries that subtree.
+    ``in_route`` marks routed nodes, ``site_of`` their site index (0 ..),
+    ``leaf`` the dead ends of street mains, ``node_flow_kw`` the design flow
+    into each routed node (its subtree load, kW) and ``site_load_kw`` each
+    site's total load (kW).
     """
     n = graph.n
     sources = np.flatnonzero(in_route)
@@ -107,8 +113,12 @@ def find_ring_paths(
     sel = np.unique(np.concatenate(chosen))
     if len(sel) == 0:
         return RingPaths(np.zeros(0, np.int64), np.zeros(0), 0, 0)
-    n_between = int(np.sum(ga[sel] != gb[sel]))
-    ring_flow = np.maximum(node_flow_kw[sa[sel]], node_flow_kw[sb[sel]])
+    between = ga[sel] != gb[sel]
+    ring_flow = np.where(
+        between,
+        np.minimum(site_load_kw[ga[sel]], site_load_kw[gb[sel]]),
+        np.maximum(node_flow_kw[sa[sel]], node_flow_kw[sb[sel]]),
+    )
     # flows along the Dijkstra predecessor forest: each node carries the largest ring through it
     pred_parent = np.where(pred >= 0, pred, ROOT).astype(np.int64)
     ends = np.concatenate([a[cand[sel]], b[cand[sel]]])
@@ -123,7 +133,7 @@ def find_ring_paths(
     o = np.lexsort((-flows, pairs))
     first = np.ones(len(o), bool)
     first[1:] = pairs[o][1:] != pairs[o][:-1]
-    return RingPaths(pairs=pairs[o][first], flow_kw=flows[o][first], n_between_sites=n_between, n_within_sites=len(sel) - n_between)
+    return RingPaths(pairs=pairs[o][first], flow_kw=flows[o][first], n_between_sites=int(between.sum()), n_within_sites=int((~between).sum()))
 
 
 def _allowed_matrix(graph: SimpleGraph, allowed: BoolArray, weights: FloatArray) -> csr_array:

@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 
 from teplo.errors import InputError, TeploWarning
 from teplo.network._graph import SimpleGraph
+from teplo.network.existing import add_existing_pipes
 from teplo.network.rings import find_ring_paths
 from teplo.network.routing_milp import (
     EXISTING_EUR_PER_M,
@@ -54,6 +55,17 @@ from teplo.network.steiner import (
     subtree_sums,
 )
 from teplo.network.street_graph import NetworkGraph
+
+__all__ = [
+    "CostPerMetre",
+    "MilpInfo",
+    "Route",
+    "RouteFrames",
+    "add_existing_pipes",
+    "close_rings",
+    "route",
+    "route_to_frames",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -534,10 +546,11 @@ def close_rings(
     path per pair of sites; for each dead end of a street main
     (``within_sites``, or towards another site) its shortest path back to any
     other routed node. Only paths of at most ``max_ring_length_m`` (m) of new
-    trench are taken. A ring edge is sized for the larger subtree load at its
-    path's two ends and costs ``cost_eur_per_m`` at that flow (0 on existing
-    pipes). Returns a new Route whose added edges have ``ring == True``; see
-    ``Route.totals`` for the added metres and cost.
+    trench are taken. A ring between two sites is sized to back-feed the
+    smaller district, a ring within one tree for the larger subtree load at
+    its two ends (:mod:`.rings`); it costs ``cost_eur_per_m`` at that flow (0
+    on existing pipes). Returns a new Route whose added edges have
+    ``ring == True``; see ``Route.totals`` for the added metres and cost.
     """
     sg = graph.simple(graph.edges["length_m"].to_numpy(float) * np.where(graph.edges["existing"].to_numpy(bool), EXISTING_EUR_PER_M, 1.0))
     e_kind = graph.edges["kind"].to_numpy(object)[sg.edge]
@@ -549,15 +562,17 @@ def close_rings(
     allowed = np.isin(e_kind, ("street", "existing")) & ~in_route_pair
     weights = e_len * np.where(e_exist, EXISTING_EUR_PER_M, 1.0)
     n = graph.n_nodes
-    rn = route.nodes
+    rn = route.nodes[route.nodes["feeding_site_id"].notna()]  # tree nodes (not ring-only ones)
     node_ids = rn["node_id"].to_numpy(np.int64)
     in_route = np.zeros(n, bool)
     in_route[node_ids] = True
-    site_codes, _ = pd.factorize(rn["feeding_site_id"].astype(object), sort=True)
+    site_codes, site_names = pd.factorize(rn["feeding_site_id"].astype(str), sort=True)
     site_of = np.full(n, -1, dtype=np.int64)
     site_of[node_ids] = site_codes
     flow = np.zeros(n)
     flow[node_ids] = rn["subtree_load_kw"].to_numpy(float)
+    roots = rn[rn["kind"] == "site"].set_index("site_id")["subtree_load_kw"]
+    site_load = roots.reindex(site_names).fillna(0.0).to_numpy(float)
     main = route.edges["kind"].isin(("street", "existing")).to_numpy()
     deg = np.bincount(
         np.concatenate([route.edges["u"].to_numpy(np.int64)[main], route.edges["v"].to_numpy(np.int64)[main]]),
@@ -565,7 +580,7 @@ def close_rings(
     )
     leaf = (deg == 1) & in_route
     rp = find_ring_paths(
-        sg, allowed, weights, in_route, site_of, leaf, flow, max_ring_length_m,
+        sg, allowed, weights, in_route, site_of, leaf, flow, site_load, max_ring_length_m,
         between_sites=between_sites, within_sites=within_sites,
     )
     if len(rp.pairs) == 0:

@@ -59,7 +59,8 @@ EXISTING_EUR_PER_M = 1e-3
 #: building with zero or unknown load connected (any positive flow forces x_e).
 MIN_DEMAND_KW = 1e-3
 
-#: Number of flow samples for the least-squares line of the cost function.
+#: Number of evenly spaced flows at which the cost function is sampled for its
+#: least-squares line. [E] numerical choice: enough to follow a DN step curve.
 N_FIT_SAMPLES = 65
 
 
