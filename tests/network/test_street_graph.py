@@ -11,7 +11,7 @@ from shapely.geometry import LineString, Point, box
 
 from teplo.errors import InputError, TeploWarning
 from teplo.network.existing import add_existing_pipes
-from teplo.network.street_graph import add_sites, build_network_graph
+from teplo.network.street_graph import NetworkGraph, add_sites, build_network_graph
 
 from .conftest import CRS, block_buildings, grid_streets, sites_at
 
@@ -35,7 +35,7 @@ def buildings(rows: list[tuple[str, float, tuple[float, float, float, float]]], 
 NO_BUILDINGS = gpd.GeoDataFrame({"building_id": []}, geometry=[], crs=CRS)
 
 
-def street_edges(g):  # type: ignore[no-untyped-def]
+def street_edges(g: NetworkGraph) -> gpd.GeoDataFrame:
     return g.edges[g.edges["kind"] == "street"]
 
 

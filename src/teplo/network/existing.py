@@ -105,13 +105,16 @@ def _match_edges(
 ) -> tuple[BoolArray, IntArray]:
     """Which edges an existing pipe covers, and the covering pipe (most samples) of each."""
     n = len(edges)
-    cand = np.flatnonzero((edges["kind"] != "existing").to_numpy())
     matched = np.zeros(n, bool)
     pipe_of = np.full(n, -1, dtype=np.int64)
-    if len(cand) == 0 or len(lines) == 0:
+    tree = shapely.STRtree(lines)
+    # only edges that come within the tolerance of some pipe can be covered by one
+    near = np.unique(tree.query(edges.geometry.values, predicate="dwithin", distance=tolerance_m)[0])
+    cand = near[(edges["kind"].to_numpy()[near] != "existing")]
+    if len(cand) == 0:
         return matched, pipe_of
     pts, owner = sample_lines(edges.geometry.values[cand], SAMPLE_SPACING_M, MIN_SAMPLES_PER_EDGE)
-    si, li = shapely.STRtree(lines).query_nearest(pts, max_distance=tolerance_m, all_matches=False)
+    si, li = tree.query_nearest(pts, max_distance=tolerance_m, all_matches=False)
     n_samples = np.bincount(owner, minlength=len(cand))
     share = np.bincount(owner[si], minlength=len(cand)) / n_samples
     ok = share >= cover_share

@@ -186,7 +186,7 @@ class _Problem:
     load: FloatArray  # per node, kW
     roots: IntArray
     cost: CostPerMetre
-    c0: float  # cost per metre of the smallest pipe, EUR/m
+    c0: float  # cost per metre of the smallest pipe (at the smallest building load), EUR/m
 
     def weights(self, per_m: FloatArray) -> FloatArray:
         """Pair weights (EUR): new trench at ``per_m``, existing pipe at the tie-breaker rate."""
@@ -274,13 +274,17 @@ def _problem(
     cost: CostPerMetre,
     design_load_kw: Mapping[str, float] | pd.Series | None,
 ) -> tuple[_Problem, list[str]]:
+    """The routing problem of the requested buildings and sites; also the unconnected building ids."""
     terminals, unconnected = _resolve_buildings(graph, building_ids)
     roots = _resolve_sites(graph, site_ids)
     load = _resolve_loads(graph, terminals, design_load_kw)
-    c0 = float(_per_metre(cost, np.zeros(1))[0])
+    # the smallest pipe: the one the smallest building needs
+    smallest = float(load[terminals].min()) if len(terminals) else 0.0
+    c0 = float(_per_metre(cost, np.array([smallest]))[0])
     length = graph.edges["length_m"].to_numpy(float)
     existing = graph.edges["existing"].to_numpy(bool)
-    sg = graph.simple(length * np.where(existing, EXISTING_EUR_PER_M, max(c0, 1.0)))
+    # of parallel edges keep an existing pipe over new trench
+    sg = graph.simple(length * np.where(existing, EXISTING_EUR_PER_M, 1.0))
     prob = _Problem(
         graph=graph, sg=sg, pair_length=length[sg.edge], pair_existing=existing[sg.edge],
         terminals=terminals, load=load, roots=roots, cost=cost, c0=c0,
@@ -304,7 +308,7 @@ def _heuristic(prob: _Problem, n_iterations: int) -> tuple[Forest, pd.DataFrame]
     """Mehlhorn routing with expected-pipe-size re-pricing; the cheapest forest by true cost."""
     per_m = np.full(len(prob.sg.a), prob.c0)
     best: tuple[float, Forest] | None = None
-    rows = []
+    rows: list[dict[str, float]] = []
     previous: IntArray | None = None
     for it in range(max(n_iterations, 1)):
         t0 = time.perf_counter()
