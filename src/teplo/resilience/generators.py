@@ -19,7 +19,8 @@ Families and ids:
 * ``gas``: one gas feeder out at a time;
 * ``pipe``: one valve section out at a time. Valves stand at branch points
   (three or more pipes), at sites, at the given valve nodes, and along
-  longer runs at the first node at or beyond every ``valve_spacing_m``.
+  longer runs at the last node before a run exceeds ``valve_spacing_m``
+  (so sections are at most that long unless a single pipe is longer).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ FAMILIES: tuple[str, ...] = ("n-1", "n-2", "strike", "blackout", "gas", "pipe")
 Temperature = float | Sequence[float] | np.ndarray
 
 
-def _meta(
+def scenario_meta(
     ids: Sequence[str], family: str, descriptions: Sequence[str], temp_c: Temperature, duration_h: float
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Metadata rows and the profile array for a constant or hourly temperature."""
@@ -71,7 +72,7 @@ def _meta(
 
 def base(system: StressSystem, temp_c: Temperature = -20.0, duration_h: float = 48.0) -> ScenarioSet:
     """The reference scenario: nothing lost."""
-    meta, prof = _meta(["base"], "base", ["nothing lost"], temp_c, duration_h)
+    meta, prof = scenario_meta(["base"], "base", ["nothing lost"], temp_c, duration_h)
     return ScenarioSet.build(system, meta, None, prof)
 
 
@@ -121,7 +122,7 @@ def n_minus_k(
     names = ids[combo] if m else np.zeros((0, k), dtype=object)
     joined = ["+".join(map(str, r)) for r in names]
     label = kind[:-1]
-    meta, prof = _meta(
+    meta, prof = scenario_meta(
         [f"n-{k}:{label}:{j}" for j in joined], f"n-{k}" if k <= 2 else "n-k",
         [f"{label}s lost: {j}" for j in joined], temp_c, duration_h,
     )
@@ -176,7 +177,7 @@ def _spaced_valves(
     pipes: np.ndarray, u: np.ndarray, v: np.ndarray, length: np.ndarray, valve: np.ndarray,
     spacing_m: float, n_nodes: int,
 ) -> np.ndarray:
-    """Valves along one valveless run: at the first node at or beyond every ``spacing_m`` (a walk)."""
+    """Valves along one valveless run: at the last node before the run exceeds ``spacing_m`` (a walk)."""
     adj: dict[int, list[tuple[int, int]]] = {}
     for p in pipes:
         adj.setdefault(int(u[p]), []).append((int(p), int(v[p])))
@@ -192,11 +193,10 @@ def _spaced_valves(
             if p in seen:
                 continue
             seen.add(p)
-            total = run + float(length[p])
-            if total >= spacing_m and not valve[other]:
-                out[other] = True
-                total = 0.0
-            stack.append((other, total))
+            if run > 0 and run + float(length[p]) > spacing_m and not valve[node]:
+                out[node] = True
+                run = 0.0
+            stack.append((other, run + float(length[p])))
     return out
 
 
@@ -306,7 +306,7 @@ def strikes(
         f"strike r={radius_m:g} m at ({x:.0f}, {y:.0f}): {ns} site(s), {npipe} pipe(s)"
         for (x, y), ns, npipe in zip(centres[keep], np.diff(site_hit.indptr), np.diff(pipe_hit.indptr), strict=True)
     ]
-    meta, prof = _meta(ids, "strike", desc, temp_c, duration_h)
+    meta, prof = scenario_meta(ids, "strike", desc, temp_c, duration_h)
     on = np.inf if repair_h is None else float(repair_h)
     out = {
         "sites": _outages(site_hit, on),
@@ -349,7 +349,7 @@ def blackouts(
             cols.append(members)
             ons.append(np.full(members.size, float(d)))
             r += 1
-    meta, prof = _meta(ids, "blackout", desc, temp_c, duration_h)
+    meta, prof = scenario_meta(ids, "blackout", desc, temp_c, duration_h)
     out = Outages.from_entries(np.concatenate(rows), np.concatenate(cols), (r, n_f), 0.0, np.concatenate(ons))
     return ScenarioSet.build(system, meta, {"power_feeders": out}, prof)
 
@@ -359,7 +359,7 @@ def gas_interruptions(
 ) -> ScenarioSet:
     """One scenario per gas feeder: its sites' gas-fired units stop."""
     n_f = len(system.gas_feeders)
-    meta, prof = _meta(
+    meta, prof = scenario_meta(
         [f"gas:{f}" for f in system.gas_feeders], "gas",
         [f"gas feeder {f} interrupted" for f in system.gas_feeders], temp_c, duration_h,
     )
@@ -392,7 +392,7 @@ def pipe_breaks(
     pipes = np.flatnonzero(member)
     row_of = np.searchsorted(secs, sections[pipes])
     first = pd.Series(net.pipe_ids[pipes]).groupby(row_of).agg(lambda s: ",".join(s[:3]) + ("…" if len(s) > 3 else ""))
-    meta, prof = _meta(
+    meta, prof = scenario_meta(
         [f"pipe:sec{s}" for s in secs], "pipe",
         [f"valve section {s} isolated: {first.get(k, '')}" for k, s in enumerate(secs)], temp_c, duration_h,
     )

@@ -20,12 +20,12 @@ scenarios, and it runs over distinct pipe patterns, not over scenarios.
 
 What screening decides and what it does not. A fraction is decided when the
 pipes can only carry less than in the design: a single source losing
-capacity, or a break that cuts a branch off a tree fed by one site. It is
-*undecided* when heat must take another path or come from another site than
-designed: a component with a loop after a break (a ring may re-feed the cut
-section), a component fed by several sites or by a site other than its
-buildings' own, or a multi-site island where one site lost more than its
-share. Undecided (scenario, epoch, island) cases go to the network check
+capacity, or a break that cuts a branch off (the lost pipe's two ends end up
+apart) in a component fed by one site. It is *undecided* when heat must take
+another path or come from another site than designed: a lost pipe whose two
+ends are still joined (a ring re-feeds the cut section), a component fed by
+several sites or by a site other than its buildings' own, or a multi-site
+island where one site lost more than its design share. Undecided (scenario, epoch, island) cases go to the network check
 (:mod:`teplo.resilience.network_check`); with the default proxy they keep
 the capacity-based fraction and the scenario is marked ``undecided``.
 
@@ -218,18 +218,23 @@ class _Topology:
         u = _rows_of(sys.sites.units, s)
         u_site = np.searchsorted(s, sys.units.site[u])
         u_comp = s_comp[u_site]
-        e_comp = label[self.local[net.edge_u[edges]]]
+        cut_u = label[self.local[net.edge_u[pattern]]]
+        cut_v = label[self.local[net.edge_v[pattern]]]
+        on_aff = (self.local[net.edge_u[pattern]] >= 0)
         self.local[nodes] = -1
         cap = np.where(self.storage[u] & ~with_storage, 0.0, self.unit_cap[u])
         base = np.bincount(u_comp, weights=cap, minlength=n_comp)
-        # decidability of each component: a tree fed by one site, all its buildings designed for it
-        loop = np.bincount(e_comp, minlength=n_comp) > np.bincount(label, minlength=n_comp) - 1
+        # decidability of each component: no lost pipe bypassed (both ends still joined: a ring
+        # re-feeds), fed by one site, all its buildings designed for it
+        rerouted = np.zeros(n_comp, dtype=bool)
+        joined = on_aff & (cut_u == cut_v)
+        rerouted[cut_u[joined]] = True
         feeding = np.bincount(u_site, weights=cap, minlength=s.size) > 0
         n_feed = np.bincount(s_comp[feeding], minlength=n_comp)
         comp_site = np.full(n_comp, -1, dtype=np.int64)
         comp_site[s_comp[feeding]] = s[feeding]
         foreign = np.bincount(b_comp, weights=(sys.buildings.site[b] != comp_site[b_comp]), minlength=n_comp) > 0
-        unsure = loop | (n_feed > 1) | foreign
+        unsure = rerouted | (n_feed > 1) | foreign
         # capacity lost per (row, component)
         sub = lost[rows]
         lr, lu = _entries(sub)

@@ -1,0 +1,37 @@
+"""Worst k strikes: greedy + swap against the exact optimum on a small case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from teplo.resilience.synthetic import synthetic_system
+from teplo.resilience.system import build_system
+from teplo.resilience.worst_case import StrikeObjective, compare, strike_candidates, worst_strikes
+
+
+@pytest.fixture(scope="module")
+def objective() -> StrikeObjective:
+    s = synthetic_system(120, 10, 1.5, seed=3, ring_share=0.3)
+    system = build_system(s.buildings, s.units, s.sites, s.pipes, s.network_nodes)
+    centres = strike_candidates(system, 200.0, 400.0)
+    return StrikeObjective(system, centres, 200.0)
+
+
+def test_heuristic_close_to_exact(objective: StrikeObjective) -> None:
+    table = compare(objective, (1, 2, 3))
+    print("\nworst strikes: greedy+swap vs exhaustive (residents below 12 °C after 24 h)")
+    print(table.to_string(index=False))
+    assert (table["heuristic"] <= table["exact"] + 1e-9).all()  # exact is an upper bound
+    assert table.loc[table["k"] == 1, "ratio"].item() == pytest.approx(1.0)  # greedy is exact for k = 1
+    assert (table["ratio"] >= 0.9).all()
+    assert (table["exact"].diff().dropna() >= 0).all()
+
+
+def test_worst_strikes_table(objective: StrikeObjective) -> None:
+    system = objective.system
+    t = worst_strikes(system, 2, 200.0, candidates=objective.centres, method="greedy")
+    assert t["k"].tolist() == [1, 2] and (t["method"] == "greedy+swap").all()
+    assert len(t.loc[1, "centres_xy"]) == 2
+    single = objective(np.array([[c] for c in range(objective.centres.shape[0])]))
+    assert t.loc[0, "residents_below_12c"] == single.max()
