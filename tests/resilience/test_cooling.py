@@ -99,13 +99,22 @@ def test_hourly_profile_steps_exactly() -> None:
 
 
 def test_recovery_after_repair() -> None:
-    # no supply for 10 h, then full: recovers toward 20 °C along the same exponential
+    # no supply for 10 h at −20 °C, then full supply: heating at full design output (settling at
+    # −20 + 43 = 23 °C) until back at 20 °C, where the regulation holds it
     tau = np.array([25.0])
     epochs = np.array([0.0, 10.0])
     tl = timeline(epochs, np.array([48.0]), (6.0, 12.0, 24.0, 48.0), hourly=False)
     res = simulate(_pairs(1, np.array([[0.0, 1.0]]), -20.0, tau, np.zeros(1)), tl, epochs, np.zeros((0, 0)))
     t_r = float(temperature_c(10.0, 20.0, -20.0, 25.0))
     assert res.restore_h[0] == 10.0
-    assert res.recover_h[0] == pytest.approx(25.0 * np.log((20.0 - t_r) / (20.0 - 18.0)))
-    assert res.temp_at_c[0, 1] == pytest.approx(float(temperature_c(2.0, t_r, 20.0, 25.0)))
+    assert res.recover_h[0] == pytest.approx(25.0 * np.log((23.0 - t_r) / (23.0 - 18.0)))
+    assert res.temp_at_c[0, 1] == pytest.approx(float(temperature_c(2.0, t_r, 23.0, 25.0)))
+    assert res.temp_at_c[0, 3] == pytest.approx(float(temperature_c(38.0, t_r, 23.0, 25.0)))
+    # a short outage: back at 20 °C within the window, and held there
+    res2 = simulate(_pairs(1, np.array([[0.0, 1.0]]), -20.0, tau, np.zeros(1)),
+                    timeline(np.array([0.0, 2.0]), np.array([48.0]), (48.0,), hourly=False),
+                    np.array([0.0, 2.0]), np.zeros((0, 0)))
+    t2 = float(temperature_c(2.0, 20.0, -20.0, 25.0))
+    assert res2.temp_at_c[0, 0] == 20.0
+    assert res2.recover_h[0] == pytest.approx(25.0 * np.log((23.0 - t2) / 5.0))
     assert np.isinf(res.hours_to_5c[0])  # repaired before reaching 5 °C

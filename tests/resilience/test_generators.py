@@ -85,10 +85,10 @@ def test_strike_hits_pipes_crossing_the_circle(small: StressSystem) -> None:
 
 def test_valve_sections_split_at_branches_and_spacing() -> None:
     # a line a–b–c–d–e (each 400 m) with a branch at c: c–f
-    from .conftest import CRS  # noqa: F401
-
     import geopandas as gpd
     import pandas as pd
+
+    from .conftest import CRS  # noqa: F401
 
     nodes = gpd.GeoDataFrame(
         {"node_id": list("abcdef"), "kind": ["site", "street", "street", "street", "building", "building"],

@@ -31,7 +31,7 @@ def test_unit_at_unknown_site() -> None:
 
 def test_negative_capacity_names_the_unit() -> None:
     b, _, s = _ok()
-    with pytest.raises(InputError, match="heat_kw.*U1"):
+    with pytest.raises(InputError, match=r"heat_kw.*U1"):
         build_system(b, units_table([("U1", "S1", "bmk", -5.0)]), s)
 
 
@@ -55,11 +55,11 @@ def test_other_bad_inputs_name_the_object() -> None:
         build_system(b, pd.concat([u, u]), s)
     with pytest.raises(InputError, match=r"B1 \(site 'S5'\)"):
         build_system(b.assign(site_id="S5"), u, s)
-    with pytest.raises(InputError, match="tau_h.*B1"):
+    with pytest.raises(InputError, match=r"tau_h.*B1"):
         build_system(b.assign(tau_h=0.0), u, s)
     with pytest.raises(InputError, match="unknown priority for B1"):
         build_system(b.assign(priority="palace"), u, s)
-    with pytest.raises(InputError, match="lacks required column.*heat_kw"):
+    with pytest.raises(InputError, match=r"lacks required column.*heat_kw"):
         build_system(b, u.drop(columns="heat_kw"), s)
     with pytest.raises(InputError, match="unknown site 'S3'"):
         build_system(b, u, s, settings=StressSettings(power=PowerSettings(backup_fuel_h={"S3": 4.0})))

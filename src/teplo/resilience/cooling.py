@@ -17,9 +17,14 @@ so partial supply settles between the outdoor temperature and 20 °C, and
 full supply (f = 1) settles at 20 °C exactly (or at T_out + g in mild
 weather). The closed form is T(t) = T_eq + (T0 − T_eq)·e^(−t/τ); the hours to
 fall to a threshold θ are τ·ln((T0 − T_eq)/(θ − T_eq)) if T_eq < θ < T0, else
-never (inf). After a repair the building warms along the same exponential
-toward T_eq(f = 1) = 20 °C, so the hours to recover to 18 °C follow from the
-same formula.
+never (inf).
+
+Recovery. After a repair (f back to 1) a building below 20 °C is heated at
+its full design output, Q_design = H·ΔT_design − G, which settles at
+T_out + ΔT_design (20 °C at the design temperature −23 °C, 23 °C at −20 °C),
+until it is back at 20 °C, where the regulation takes over; the hours to
+recover to 18 °C follow the same exponential toward that temperature. (The
+extra load of the warm-up is not screened against the units' capacity.)
 
 When f or T_out change (an outage ends, fuel runs out, an hourly outdoor
 series) the model steps exactly from breakpoint to breakpoint, each step
@@ -154,13 +159,12 @@ def simulate(
     unserved = np.zeros(n)
     min_f = np.ones(n)
     restore = _restore_time(pairs.ratio, epochs_h)
-    temp_restore = np.full(n, np.nan)
     report = {float(h): k for k, h in enumerate(tl.report_hours)}
     delta_k = indoor_c - design_outdoor_c
     demand_ref = pairs.space_kw * np.clip((indoor_c - pairs.temp_ref_c) / delta_k, 0.0, None) + pairs.dhw_kw
     has_profile = pairs.profile >= 0
     t_eq = np.full(n, float(start_c))
-    t_out = pairs.temp_const_c
+    recovered = np.where(np.isfinite(restore), np.nan, np.inf)
     for j in range(bp.size - 1):
         a, b = bp[j], bp[j + 1]
         step = b - a
@@ -173,34 +177,53 @@ def simulate(
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(demand > 0, demand_ref / demand, 1.0)
         f = np.minimum(1.0, pairs.ratio[:, epoch] * scale)
-        t_eq = equilibrium_c(f, t_out, pairs.gains_k, indoor_c)
-        end = t_eq + (temp - t_eq) * np.exp(-step / pairs.tau_h)
+        t_eq, end = _step(temp, f, t_out, pairs.gains_k, pairs.tau_h, step, indoor_c, delta_k)
         for k, theta in enumerate(thresholds_c):
             new = np.isinf(crossed[k]) & (temp > theta) & (end <= theta)
             if new.any():
                 crossed[k, new] = a + hours_to_c(theta, temp[new], t_eq[new], pairs.tau_h[new])
+        back = np.isnan(recovered) & (restore <= a)
+        if back.any():
+            done = back & (temp >= thresholds_c[0])
+            recovered[done] = a
+            up = back & ~done & (end >= thresholds_c[0])
+            recovered[up] = a + hours_to_c(thresholds_c[0], temp[up], t_eq[up], pairs.tau_h[up])
         inside = a < pairs.duration_h
         unserved += np.where(inside, (1.0 - f) * demand * step / 1e3, 0.0)
         min_f = np.where(inside, np.minimum(min_f, f), min_f)
         temp = end
         if b in report:
             at[:, report[b]] = temp
-        hit = restore == b
-        temp_restore[hit] = temp[hit]
     for k, theta in enumerate(thresholds_c):  # extrapolate the last conditions
         todo = np.isinf(crossed[k]) & (temp > theta)
         crossed[k, todo] = bp[-1] + hours_to_c(theta, temp[todo], t_eq[todo], pairs.tau_h[todo])
-    full_eq = equilibrium_c(1.0, t_out, pairs.gains_k, indoor_c)
-    recover = np.where(
-        np.isfinite(restore),
-        hours_to_c(thresholds_c[0], np.minimum(np.nan_to_num(temp_restore, nan=start_c), thresholds_c[0]),
-                   full_eq, pairs.tau_h),
-        np.inf,
-    )
+    todo = np.isnan(recovered)
+    recovered[todo] = bp[-1] + hours_to_c(thresholds_c[0], np.minimum(temp[todo], thresholds_c[0]), t_eq[todo],
+                                          pairs.tau_h[todo])
+    finite = np.isfinite(restore)
+    recover = np.where(finite, recovered - np.where(finite, restore, 0.0), np.inf)
     return Cooling(
         hours_to_18c=crossed[0], hours_to_12c=crossed[1], hours_to_5c=crossed[2], temp_at_c=at,
         unserved_mwh=unserved, min_fraction=min_f, restore_h=restore, recover_h=recover,
     )
+
+
+def _step(
+    temp: np.ndarray, f: np.ndarray, t_out: np.ndarray, gains_k: np.ndarray, tau_h: np.ndarray,
+    step_h: float, indoor_c: float, delta_k: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One exact step: (settled temperature used, temperature at the end of the step).
+
+    A fully supplied building below ``indoor_c`` heats at its full design output
+    (settling at T_out + ΔT_design) until it is back at ``indoor_c``, where the
+    regulation holds it.
+    """
+    t_eq = equilibrium_c(f, t_out, gains_k, indoor_c)
+    boost = (f >= 1.0 - 1e-9) & (temp < indoor_c)
+    t_eq = np.where(boost, np.maximum(t_eq, t_out + delta_k), t_eq)
+    end = t_eq + (temp - t_eq) * np.exp(-step_h / tau_h)
+    end = np.where(boost, np.minimum(end, np.maximum(indoor_c, equilibrium_c(1.0, t_out, gains_k, indoor_c))), end)
+    return t_eq, end
 
 
 def _restore_time(ratio: np.ndarray, epochs_h: np.ndarray) -> np.ndarray:
