@@ -146,3 +146,14 @@ def test_multi_site_island_rerouting_is_undecided() -> None:
     s3 = ScenarioSet.from_scenarios(roomy, [Scenario("u0", lost={"units": ["U0"]})])
     # S1 keeps 600 kW ≥ its design delivery 900 · 558/1200: flows do not grow anywhere
     assert screen(roomy, s3).status.tolist() == [SCREENING]
+
+
+def test_storage_counts_only_for_its_autonomy() -> None:
+    # 200 kW BMK + 100 kW storage for 280 · 40/43 kW at −20 °C: full for 8 h (§3.3), then 200/260.5
+    b = buildings_table([{"id": "B1", "site_id": "S1", "load_kw": 280.0}])
+    u = units_table([("U1", "S1", "bmk", 200.0), ("T1", "S1", "storage", 100.0)])
+    system = build_system(b, u, sites_table([("S1", 0.0, 0.0)]))
+    s = ScenarioSet.from_scenarios(system, [Scenario("base")])
+    sup = screen(system, s)
+    assert sup.grid.epochs_h.tolist() == [0.0, 8.0]
+    assert sup.epoch.tolist() == [1] and sup.ratio == pytest.approx([200.0 / (280.0 * 40 / 43)])

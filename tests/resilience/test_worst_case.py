@@ -10,17 +10,24 @@ from teplo.resilience.system import build_system
 from teplo.resilience.worst_case import StrikeObjective, compare, strike_candidates, worst_strikes
 
 
-@pytest.fixture(scope="module")
-def objective() -> StrikeObjective:
-    s = synthetic_system(120, 10, 1.5, seed=3, ring_share=0.3)
+def _objective(seed: int, n_buildings: int = 120, n_sites: int = 10) -> StrikeObjective:
+    s = synthetic_system(n_buildings, n_sites, 1.5, seed=seed, ring_share=0.3)
     system = build_system(s.buildings, s.units, s.sites, s.pipes, s.network_nodes)
     centres = strike_candidates(system, 200.0, 400.0)
     return StrikeObjective(system, centres, 200.0)
 
 
-def test_heuristic_close_to_exact(objective: StrikeObjective) -> None:
-    table = compare(objective, (1, 2, 3))
-    print("\nworst strikes: greedy+swap vs exhaustive (residents below 12 °C after 24 h)")
+@pytest.fixture(scope="module")
+def objective() -> StrikeObjective:
+    return _objective(3)
+
+
+@pytest.mark.parametrize(("seed", "n_buildings", "n_sites"), [(3, 120, 10), (8, 200, 14)])
+def test_heuristic_close_to_exact(seed: int, n_buildings: int, n_sites: int) -> None:
+    obj = _objective(seed, n_buildings, n_sites)
+    table = compare(obj, (1, 2, 3))
+    print(f"\nworst strikes, seed {seed}, {obj.centres.shape[0]} candidates: greedy+swap vs exhaustive "
+          "(residents below 12 °C after 24 h)")
     print(table.to_string(index=False))
     assert (table["heuristic"] <= table["exact"] + 1e-9).all()  # exact is an upper bound
     assert table.loc[table["k"] == 1, "ratio"].item() == pytest.approx(1.0)  # greedy is exact for k = 1

@@ -53,6 +53,7 @@ def scenario_table(
         "duration_h": meta["duration_h"].to_numpy(dtype=float),
         "status": np.asarray(STATUS, dtype=object)[supply.status],
         "units_lost": supply.units_lost.astype(np.int64),
+        "pipes_lost": supply.pipes_lost.astype(np.int64),
         "capacity_lost_kw": supply.capacity_lost_kw,
         "unserved_heat_mwh": np.bincount(pair_scenario, weights=cool.unserved_mwh, minlength=n),
         "buildings_affected": count(affected),

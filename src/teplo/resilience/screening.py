@@ -94,9 +94,9 @@ class Supply:
     status: np.ndarray  # int8 per scenario, index into STATUS
     groups_undecided: np.ndarray  # per scenario: (epoch, island) cases left undecided
     groups_network: np.ndarray  # per scenario: cases decided by the network check
-    units_lost: np.ndarray  # per scenario at t = 0
-    capacity_lost_kw: np.ndarray  # per scenario at t = 0 [kW]
-    pipes_lost: np.ndarray  # per scenario at t = 0
+    units_lost: np.ndarray  # per scenario: units out at some time within the window
+    capacity_lost_kw: np.ndarray  # per scenario: most heat capacity out at once within the window [kW]
+    pipes_lost: np.ndarray  # per scenario: pipes out within the window
 
 
 @dataclass
@@ -363,9 +363,12 @@ def screen(
     n_net = np.zeros(n, dtype=np.int64)
     checking = decides(network_check)
     has_storage = bool((system.units.kind == STORAGE).any())
+    duration = scenarios.meta["duration_h"].to_numpy(dtype=float)
+    peak_kw = np.zeros(n)
     for e, t in enumerate(grid.epochs_h):
         with_storage = has_storage and t < system.storage_autonomy_h
         lost = units.at(float(t))
+        peak_kw = np.where(t < duration, np.maximum(peak_kw, lost.astype(np.float64) @ system.units.heat_kw), peak_kw)
         g = _epoch_groups(system, lost, scenarios.pipes.at(float(t)), scale, with_storage)
         if checking:
             assert network_check is not None
@@ -378,13 +381,14 @@ def screen(
         out_b.append(b)
         out_r.append(frac)
     status = np.where(n_und > 0, UNDECIDED, np.where(n_net > 0, NETWORK, SCREENING)).astype(np.int8)
-    at0 = units.at(0.0)
-    cap_kw = at0.astype(np.float64) @ system.units.heat_kw
+    u_rows, _ = units.entries()
+    p_rows, _ = scenarios.pipes.entries()
     return Supply(
         scenario=np.concatenate(out_s), epoch=np.concatenate(out_e), building=np.concatenate(out_b),
         ratio=np.concatenate(out_r), grid=grid, status=status, groups_undecided=n_und, groups_network=n_net,
-        units_lost=np.diff(at0.indptr), capacity_lost_kw=np.asarray(cap_kw, dtype=float),
-        pipes_lost=np.diff(scenarios.pipes.at(0.0).indptr),
+        units_lost=np.bincount(u_rows[units.t_off_h < duration[u_rows]], minlength=n),
+        capacity_lost_kw=peak_kw,
+        pipes_lost=np.bincount(p_rows[scenarios.pipes.t_off_h < duration[p_rows]], minlength=n),
     )
 
 

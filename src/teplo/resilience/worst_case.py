@@ -8,10 +8,11 @@ hitting nothing, or exactly what another hits, are dropped):
 * **exhaustive**: every k-subset of candidates is a scenario; all are
   screened and cooled as one vectorised batch — exact over the candidate set
   (with pipes, topology and cooling as in every other scenario);
-* **greedy + swap**: add the candidate that adds the most, k times, then
-  swap one chosen centre for another while that improves (first-best
-  swap over all positions and candidates per round). This is the city-scale
-  method: each round is one batch of at most k·n scenarios.
+* **greedy + swap**: starting from each of the few best single strikes, add
+  the candidate that adds the most until k are chosen, then swap one chosen
+  centre for another while that improves (best swap over all positions and
+  candidates per round); keep the best. This is the city-scale method: each
+  round is one batch of at most k·n scenarios.
 
 The objective is not monotone when pipes are hit (cutting a branch can
 leave more capacity for the rest), so no candidate is pruned by dominance.
@@ -161,35 +162,51 @@ def exhaustive(objective: StrikeObjective, k: int, max_evaluations: int = 50_000
     return _plan(objective, k, "exhaustive", combos[best], float(values[best]), e0, t0)
 
 
-def greedy_swap(objective: StrikeObjective, k: int, max_rounds: int = 20) -> StrikePlan:
-    """Greedy additions, then best-improvement swaps until none improves."""
+def greedy_swap(objective: StrikeObjective, k: int, max_rounds: int = 20, starts: int = 3) -> StrikePlan:
+    """Greedy additions then best-improvement swaps, from each of the ``starts`` best single strikes."""
     n = objective.centres.shape[0]
     if k > n:
         raise InputError(f"k = {k} strikes but only {n} candidates")
     t0, e0 = time.perf_counter(), objective.evaluations
-    chosen: list[int] = []
-    value = 0.0
-    for _ in range(k):
+    singles = objective(np.arange(n)[:, None])
+    firsts = np.argsort(-singles, kind="stable")[: max(1, min(starts, n))]
+    if k == 1:  # the best single strike is exact
+        return _plan(objective, k, "greedy+swap", firsts[:1], float(singles[firsts[0]]), e0, t0)
+    results = []
+    for first in firsts:
+        chosen, value = _greedy(objective, [int(first)], float(singles[first]), k)
+        results.append(_swap(objective, chosen, value, max_rounds))
+    best_set, best_value = max(results, key=lambda r: r[1])  # first best on ties
+    return _plan(objective, k, "greedy+swap", np.asarray(best_set), best_value, e0, t0)
+
+
+def _greedy(objective: StrikeObjective, chosen: list[int], value: float, k: int) -> tuple[list[int], float]:
+    """Add the candidate that adds the most until ``k`` are chosen."""
+    n = objective.centres.shape[0]
+    while len(chosen) < k:
         free = np.setdiff1d(np.arange(n), chosen)
-        combos = np.column_stack([np.tile(chosen, (free.size, 1)), free]) if chosen else free[:, None]
-        values = objective(combos)
+        values = objective(np.column_stack([np.tile(chosen, (free.size, 1)), free]))
         best = int(np.argmax(values))
-        chosen.append(int(free[best]))
+        chosen = [*chosen, int(free[best])]
         value = float(values[best])
+    return chosen, value
+
+
+def _swap(objective: StrikeObjective, chosen: list[int], value: float, max_rounds: int) -> tuple[list[int], float]:
+    """Best-improvement single swaps (one chosen centre for a free one) until none improves."""
+    n, k = objective.centres.shape[0], len(chosen)
     for _ in range(max_rounds):
         free = np.setdiff1d(np.arange(n), chosen)
         if free.size == 0:
             break
-        base = np.tile(np.asarray(chosen), (k * free.size, 1))
-        pos = np.repeat(np.arange(k), free.size)
-        base[np.arange(base.shape[0]), pos] = np.tile(free, k)
-        values = objective(base)
+        trial = np.tile(np.asarray(chosen), (k * free.size, 1))
+        trial[np.arange(trial.shape[0]), np.repeat(np.arange(k), free.size)] = np.tile(free, k)
+        values = objective(trial)
         best = int(np.argmax(values))
         if values[best] <= value + 1e-9:
             break
-        chosen = [int(c) for c in base[best]]
-        value = float(values[best])
-    return _plan(objective, k, "greedy+swap", np.sort(chosen), value, e0, t0)
+        chosen, value = [int(c) for c in trial[best]], float(values[best])
+    return chosen, value
 
 
 def _plan(objective: StrikeObjective, k: int, method: str, combo: np.ndarray, value: float, e0: int, t0: float) -> StrikePlan:
