@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from teplo.resilience.interdiction import milp_strikes
 from teplo.resilience.synthetic import synthetic_system
 from teplo.resilience.system import build_system
-from teplo.resilience.worst_case import StrikeObjective, compare, strike_candidates, worst_strikes
+from teplo.resilience.worst_case import (
+    StrikeObjective,
+    compare,
+    exhaustive,
+    strike_candidates,
+    worst_strikes,
+)
 
 
 def _objective(seed: int, n_buildings: int = 120, n_sites: int = 10) -> StrikeObjective:
@@ -42,3 +49,17 @@ def test_worst_strikes_table(objective: StrikeObjective) -> None:
     assert len(t.loc[1, "centres_xy"]) == 2
     single = objective(np.array([[c] for c in range(objective.centres.shape[0])]))
     assert t.loc[0, "residents_below_12c"] == single.max()
+
+
+def test_milp_equals_exhaustive_for_site_strikes() -> None:
+    s = synthetic_system(200, 14, 1.5, seed=8, network=False)
+    system = build_system(s.buildings, s.units, s.sites)
+    obj = StrikeObjective(system, strike_candidates(system, 200.0, 400.0), 200.0)
+    print(f"\nworst strikes, no network, {obj.centres.shape[0]} candidates: MILP vs exhaustive")
+    for k in (1, 2, 3):
+        exact = exhaustive(obj, k)
+        milp = milp_strikes(obj, k)
+        print(f"k={k} exhaustive={exact.residents_cold:.0f} milp={milp.residents_cold:.0f}")
+        assert milp.residents_cold == exact.residents_cold
+    t = worst_strikes(system, 2, 200.0, candidates=obj.centres, method="milp")
+    assert (t["method"] == "milp").all() and t["residents_below_12c"].tolist()[1] == exhaustive(obj, 2).residents_cold

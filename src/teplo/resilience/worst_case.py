@@ -14,6 +14,9 @@ hitting nothing, or exactly what another hits, are dropped):
   candidates per round); keep the best. This is the city-scale method: each
   round is one batch of at most k·n scenarios.
 
+* **MILP** (:mod:`teplo.resilience.interdiction`): exact without
+  enumeration when strikes destroy sites (pipe damage left out).
+
 The objective is not monotone when pipes are hit (cutting a branch can
 leave more capacity for the rest), so no candidate is pruned by dominance.
 """
@@ -79,6 +82,7 @@ class StrikeObjective:
             report = tuple(sorted({*st.cooling.report_hours, float(hours)}))
             st = st.model_copy(update={"cooling": st.cooling.model_copy(update={"report_hours": report})})
         self.settings = st
+        self.hours = float(hours)
         self.column = f"residents_below_12c_{hours:g}h"
         sections = (
             valve_sections(system, st.generators.valve_spacing_m, st.generators.valve_nodes)
@@ -232,11 +236,12 @@ def worst_strikes(
 ) -> pd.DataFrame:
     """The worst 1…``k_max`` strikes; one row per k with the centres and residents below 12 °C.
 
-    ``method``: 'exhaustive', 'greedy' (greedy + swap) or 'auto' (exhaustive
-    while C(n, k) ≤ ``max_exhaustive``).
+    ``method``: 'exhaustive', 'greedy' (greedy + swap), 'milp' (exact for
+    site damage, :mod:`teplo.resilience.interdiction`) or 'auto' (exhaustive
+    while C(n, k) ≤ ``max_exhaustive``, else greedy + swap).
     """
-    if method not in ("auto", "exhaustive", "greedy"):
-        raise InputError(f"worst_strikes: method must be auto, exhaustive or greedy (got '{method}')")
+    if method not in ("auto", "exhaustive", "greedy", "milp"):
+        raise InputError(f"worst_strikes: method must be auto, exhaustive, greedy or milp (got '{method}')")
     if not radius_m > 0:
         raise InputError(f"strike radius must be > 0 m (got {radius_m})")
     st = settings or StressSettings()
@@ -247,7 +252,11 @@ def worst_strikes(
         if k > obj.centres.shape[0]:
             break
         total = math.comb(obj.centres.shape[0], k)
-        if method == "exhaustive" or (method == "auto" and total <= max_exhaustive):
+        if method == "milp":
+            from teplo.resilience.interdiction import milp_strikes
+
+            p = milp_strikes(obj, k)
+        elif method == "exhaustive" or (method == "auto" and total <= max_exhaustive):
             p = exhaustive(obj, k, max_evaluations=total if method == "exhaustive" else max_exhaustive)
         else:
             p = greedy_swap(obj, k)
