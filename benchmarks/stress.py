@@ -10,7 +10,10 @@ sample of N-2 losses of units.
   expansion to buildings (what the ≥ 100 000 / min target is about);
 * ``evaluate``: screen + cooling of every affected building + metrics tables.
 
-Run:  PYTHONPATH=src python benchmarks/stress.py [--case small|city|all] [--scenarios N]
+* ``sweep-…`` (with ``--dask``): the whole sweep (plan, chunks, tables) in
+  process and on a 2-process dask LocalCluster.
+
+Run:  PYTHONPATH=src python benchmarks/stress.py [--case small|city|all] [--scenarios N] [--dask]
 Prints one line per case and stage: ``case=… stage=… scenarios=… seconds=… per_minute=…``.
 """
 
@@ -26,6 +29,7 @@ from teplo.resilience.generators import generate, n_minus_k
 from teplo.resilience.scenarios import ScenarioSet
 from teplo.resilience.screening import screen
 from teplo.resilience.settings import GeneratorSettings, StressSettings
+from teplo.resilience.sweep import sweep
 from teplo.resilience.synthetic import synthetic_system
 from teplo.resilience.system import StressSystem, build_system
 
@@ -58,7 +62,7 @@ def timed(fn, *args, repeat: int = 1):  # type: ignore[no-untyped-def]
     return best, out
 
 
-def run(case: str, n: int, chunk: int) -> None:
+def run(case: str, n: int, chunk: int, dask: bool = False) -> None:
     """Time screening and full evaluation of unit losses, then of all families, for one case."""
     t_build, system = timed(build, case)
     st = StressSettings(chunk_size=chunk)
@@ -78,6 +82,22 @@ def run(case: str, n: int, chunk: int) -> None:
         sec, _ = timed(fn, repeat=2)
         print(f"case={case} stage={stage} family=unit-loss scenarios={len(scen)} seconds={sec:.2f} "
               f"per_minute={len(scen) / sec * 60:,.0f}")
+    if dask:
+        import dask as dask_
+        from distributed import Client, LocalCluster
+
+        # the nanny's default MALLOC_TRIM_THRESHOLD_ (64 KiB) makes glibc hand every large temporary
+        # array back to the OS and fault it in again: 2x slower chunks here
+        dask_.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 2**30})
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            client.run(lambda: None)  # workers up before timing
+            sec, _ = timed(lambda: sweep(system, scen, st, client=client), repeat=1)
+        print(f"case={case} stage=sweep-dask-2-workers family=unit-loss scenarios={len(scen)} seconds={sec:.2f} "
+              f"per_minute={len(scen) / sec * 60:,.0f}")
+        sec, _ = timed(lambda: sweep(system, scen, st), repeat=1)
+        print(f"case={case} stage=sweep-in-process family=unit-loss scenarios={len(scen)} seconds={sec:.2f} "
+              f"per_minute={len(scen) / sec * 60:,.0f}")
     gs = GeneratorSettings(max_per_family=5_000)
     fam = generate(system, ("strike", "blackout", "gas", "pipe"), radius_m=300.0,
                    settings=StressSettings(generators=gs))
@@ -93,10 +113,11 @@ def main() -> None:
     p.add_argument("--case", choices=["small", "city", "all"], default="all")
     p.add_argument("--scenarios", type=int, default=200_000, help="unit-loss scenarios per case")
     p.add_argument("--chunk", type=int, default=20_000, help="scenarios per chunk")
+    p.add_argument("--dask", action="store_true", help="also time the full sweep on a 2-process LocalCluster")
     a = p.parse_args()
     for case in (["small", "city"] if a.case == "all" else [a.case]):
         n = min(a.scenarios, 20_000) if case == "small" else a.scenarios
-        run(case, n, a.chunk)
+        run(case, n, a.chunk, a.dask)
 
 
 if __name__ == "__main__":

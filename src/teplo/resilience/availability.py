@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from teplo.resilience.scenarios import Outages, ScenarioSet, _ranges
+from teplo.resilience.scenarios import Outages, ScenarioSet, concat_ranges
 from teplo.resilience.system import BMK, CHP, STORAGE, StressSystem
 
 
@@ -35,7 +35,7 @@ def expand(rows: np.ndarray, cols: np.ndarray, mapping: sparse.csr_array) -> tup
     """
     starts = mapping.indptr[cols]
     counts = mapping.indptr[cols + 1] - starts
-    pos = _ranges(starts, counts)
+    pos = concat_ranges(starts, counts)
     src = np.repeat(np.arange(cols.size), counts)
     return rows[src], mapping.indices[pos].astype(np.int64), src
 

@@ -101,7 +101,7 @@ class Outages:
         idx = np.asarray(idx, dtype=np.int64)
         starts, stops = self.lost.indptr[idx], self.lost.indptr[idx + 1]
         counts = stops - starts
-        pos = _ranges(starts, counts)
+        pos = concat_ranges(starts, counts)
         rows = np.repeat(np.arange(idx.size), counts)
         return Outages.from_entries(
             rows, self.lost.indices[pos], (idx.size, self.shape[1]), self.t_off_h[pos], self.t_on_h[pos]
@@ -134,7 +134,7 @@ class Outages:
         )
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(s, s + c)`` for each (s, c), vectorised."""
     total = int(counts.sum())
     if total == 0:
