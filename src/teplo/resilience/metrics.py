@@ -147,7 +147,8 @@ def building_partial(
 
 def building_table(system: StressSystem, part: BuildingPartial, scenario_ids: np.ndarray) -> pd.DataFrame:
     """The ``building_outcomes`` table from a merged partial."""
-    worst = np.where(part.worst_scenario >= 0, scenario_ids[np.maximum(part.worst_scenario, 0)], "")
+    ids = np.append(np.asarray(scenario_ids, dtype=object), "")  # -1 (no scenario) picks ""
+    worst = ids[np.where(part.worst_scenario >= 0, part.worst_scenario, -1)]
     return pd.DataFrame(
         {
             "building_id": system.buildings.ids,
