@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
@@ -33,15 +35,19 @@ from teplo.resilience.sweep import sweep
 from teplo.resilience.synthetic import synthetic_system
 from teplo.resilience.system import StressSystem, build_system
 
-CASES = {
-    "small": {"n_buildings": 600, "n_sites": 20, "units_per_site": 1.5},
-    "city": {"n_buildings": 8_500, "n_sites": 300, "units_per_site": 3.3},
+#: case -> (buildings, sites, mean units per site)
+T = TypeVar("T")
+
+CASES: dict[str, tuple[int, int, float]] = {
+    "small": (600, 20, 1.5),
+    "city": (8_500, 300, 3.3),
 }
 
 
 def build(case: str) -> StressSystem:
     """The synthetic system of a case."""
-    s = synthetic_system(**CASES[case], seed=0)  # type: ignore[arg-type]
+    n_b, n_s, per_site = CASES[case]
+    s = synthetic_system(n_b, n_s, per_site, seed=0)
     return build_system(s.buildings, s.units, s.sites, s.pipes, s.network_nodes)
 
 
@@ -52,19 +58,19 @@ def unit_losses(system: StressSystem, n: int) -> ScenarioSet:
     return ScenarioSet.concat([one, two])
 
 
-def timed(fn, *args, repeat: int = 1):  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
     """Best wall time of ``repeat`` calls [s] and the last result."""
-    best, out = np.inf, None
+    best = np.inf
     for _ in range(repeat):
         t = time.perf_counter()
-        out = fn(*args)
+        out = fn()
         best = min(best, time.perf_counter() - t)
-    return best, out
+    return float(best), out
 
 
 def run(case: str, n: int, chunk: int, dask: bool = False) -> None:
     """Time screening and full evaluation of unit losses, then of all families, for one case."""
-    t_build, system = timed(build, case)
+    t_build, system = timed(lambda: build(case))
     st = StressSettings(chunk_size=chunk)
     scen = unit_losses(system, n)
     print(f"# case={case} buildings={len(system.buildings)} units={len(system.units)} "

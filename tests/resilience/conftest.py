@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -15,13 +16,13 @@ from teplo.resilience.system import StressSystem, build_system
 CRS = "EPSG:32636"
 
 
-def buildings_table(rows: Sequence[dict[str, object]]) -> gpd.GeoDataFrame:
-    """Buildings with defaults: heated, τ 25 h, 20 residents, residential; 'xy' places a 20 m square."""
+def buildings_table(rows: Sequence[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """Buildings with defaults: heated, τ 25 h, 100 residents, residential; 'xy' places a 20 m square."""
     out = []
     for r in rows:
         r = dict(r)
-        x, y = r.pop("xy", (0.0, 0.0))  # type: ignore[misc]
-        load = float(r.pop("load_kw", 100.0))  # type: ignore[arg-type]
+        x, y = r.pop("xy", (0.0, 0.0))
+        load = float(r.pop("load_kw", 100.0))
         row = {
             "building_id": r.pop("id"),
             "heated": True,
@@ -49,11 +50,11 @@ def units_table(rows: Sequence[tuple[str, str, str, float]], **cols: Sequence[fl
     return df
 
 
-def sites_table(rows: Sequence[tuple[str, float, float]], **cols: Sequence[object]) -> gpd.GeoDataFrame:
+def sites_table(rows: Sequence[tuple[str, float, float]], **cols: Sequence[Any]) -> gpd.GeoDataFrame:
     """Sites from (site_id, x, y), extra columns by keyword."""
     df = pd.DataFrame(rows, columns=["site_id", "x", "y"])
     for k, v in cols.items():
-        df[k] = list(v)
+        df[k] = pd.Series(list(v), index=df.index)
     return gpd.GeoDataFrame(
         df.drop(columns=["x", "y"]), geometry=shapely.points(df[["x", "y"]].to_numpy()), crs=CRS
     )

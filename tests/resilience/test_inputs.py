@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from teplo.resilience.worst_case import worst_strikes
 from .conftest import buildings_table, sites_table, units_table
 
 
-def _ok() -> tuple:  # type: ignore[type-arg]
+def _ok() -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     b = buildings_table([{"id": "B1", "site_id": "S1"}])
     u = units_table([("U1", "S1", "bmk", 200.0)])
     s = sites_table([("S1", 0.0, 0.0)])

@@ -7,14 +7,17 @@ import pytest
 from distributed import Client, LocalCluster
 
 from teplo.resilience.generators import generate
+from teplo.resilience.scenarios import ScenarioSet
 from teplo.resilience.settings import GeneratorSettings, StressSettings
 from teplo.resilience.sweep import sweep
 from teplo.resilience.synthetic import synthetic_system
-from teplo.resilience.system import build_system
+from teplo.resilience.system import StressSystem, build_system
+
+Case = tuple[StressSystem, ScenarioSet, GeneratorSettings]
 
 
 @pytest.fixture(scope="module")
-def case() -> tuple:  # type: ignore[type-arg]
+def case() -> Case:
     s = synthetic_system(150, 10, 2.0, seed=2, ring_share=0.3)
     system = build_system(s.buildings, s.units, s.sites, s.pipes, s.network_nodes)
     gs = GeneratorSettings(max_per_family=150, repair_h=30.0)
@@ -22,7 +25,7 @@ def case() -> tuple:  # type: ignore[type-arg]
     return system, scen, gs
 
 
-def test_chunking_does_not_change_the_tables(case: tuple) -> None:  # type: ignore[type-arg]
+def test_chunking_does_not_change_the_tables(case: Case) -> None:
     system, scen, gs = case
     whole = sweep(system, scen, StressSettings(generators=gs, chunk_size=100_000))
     parts = sweep(system, scen, StressSettings(generators=gs, chunk_size=37))
@@ -31,7 +34,7 @@ def test_chunking_does_not_change_the_tables(case: tuple) -> None:  # type: igno
     pd.testing.assert_frame_equal(whole.building_outcomes, parts.building_outcomes, check_exact=True)
 
 
-def test_dask_run_equals_in_process_run(case: tuple) -> None:  # type: ignore[type-arg]
+def test_dask_run_equals_in_process_run(case: Case) -> None:
     system, scen, gs = case
     st = StressSettings(generators=gs, chunk_size=60)
     local = sweep(system, scen, st)
