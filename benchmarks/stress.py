@@ -3,8 +3,8 @@
 Inputs are synthetic (:func:`teplo.resilience.synthetic.synthetic_system`,
 documented there): a small area (≈ 600 buildings, ≈ 30 units) and a city
 (8 500 buildings, ≈ 1 000 units in ≈ 300 micro-districts with tree networks,
-20 % of them with a ring). Unit-loss scenarios are all N-1 and a seeded
-sample of N-2 losses of units.
+20 % of them with a ring). Unit-loss scenarios are all N-1 losses of units,
+then N-2 and N-3 losses (seeded samples) up to the requested count.
 
 * ``screen``: availability resolved, island fractions by sparse products,
   expansion to buildings (what the ≥ 100 000 / min target is about);
@@ -52,10 +52,13 @@ def build(case: str) -> StressSystem:
 
 
 def unit_losses(system: StressSystem, n: int) -> ScenarioSet:
-    """All N-1 unit losses plus N-2 unit losses up to ``n`` scenarios in total."""
-    one = n_minus_k(system, "units", 1)
-    two = n_minus_k(system, "units", 2, cap=max(n - len(one), 1), seed=0)
-    return ScenarioSet.concat([one, two])
+    """All N-1 unit losses, then N-2 and N-3 (seeded samples) up to ``n`` scenarios in total."""
+    sets = [n_minus_k(system, "units", 1)]
+    for k in (2, 3):
+        room = n - sum(len(x) for x in sets)
+        if room > 0:
+            sets.append(n_minus_k(system, "units", k, cap=room, seed=0))
+    return ScenarioSet.concat(sets)
 
 
 def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
