@@ -30,6 +30,7 @@ HEAT_PER_BUILDING_W = 150e3  # mean design load of a building ([E], §2.1: 5 800
 #                               for a 9-storey block; smaller buildings dominate in number)
 GROUND_C = 5.0  # ground temperature at pipe depth in the heating season [°C] ([U], Minenergo norm)
 DESIGN_DT_K = 25.0  # 95/70 design difference [K] (kharkiv-figures.md §4.1)
+SECOND_PRODUCER_SHARE = 0.25  # share of the design flow the optional CHP injects ([E])
 
 
 @dataclass
@@ -103,7 +104,10 @@ def street_network(
     use_dt = (np.arange(n_consumers) % every) == every - 1
 
     root = grid[0, side // 2]
-    dn = _size(n_nodes, p_from_a, p_to_a, n_tree, root, cons_node, heat)
+    total_flow = float(np.sum(heat)) / (heat_capacity_j_kgk(82.5) * DESIGN_DT_K)
+    chp_node, chp_flow = grid[side - 1, side - 1], SECOND_PRODUCER_SHARE * total_flow
+    feeds = (np.array([chp_node]), np.array([chp_flow])) if second_producer else None
+    dn = _size(n_nodes, p_from_a, p_to_a, n_tree, root, cons_node, heat, feeds)
     params = pipe_parameters(dn, load_pipe_catalogue())
     pipes = pd.DataFrame({
         "pipe_id": [f"p{i}" for i in range(len(p_from_a))],
@@ -129,9 +133,8 @@ def street_network(
         "mass_flow_kg_s": [np.nan],
     }  # fmt: skip
     if second_producer:
-        total_flow = float(np.sum(heat)) / (heat_capacity_j_kgk(82.5) * DESIGN_DT_K)
         prod = {k: [*v, w] for (k, v), w in zip(prod.items(), [
-            "chp", grid[side - 1, side - 1], "mass_flow", 90.0, np.nan, np.nan, 0.25 * total_flow,
+            "chp", chp_node, "mass_flow", 90.0, np.nan, np.nan, chp_flow,
         ], strict=True)}  # fmt: skip
     nodes = pd.DataFrame({"node_id": np.arange(n_nodes)})
     return NetworkFrames(nodes, pipes, consumers, pd.DataFrame(prod))
@@ -145,14 +148,20 @@ def _size(
     root: int,
     cons_node: np.ndarray,
     heat: np.ndarray,
+    feeds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """DN per pipe from spanning-tree design flows (loop pipes: mean of their neighbours)."""
+    """DN per pipe from spanning-tree design flows (loop pipes: mean of their neighbours).
+
+    ``feeds`` (nodes, kg/s) are injections of further producers, routed through the tree.
+    """
     open_tree = np.arange(len(p_from)) < n_tree
     topo = build_topology(
         n_nodes, p_from, p_to, open_tree, np.array([root]), np.array([True]), cons_node
     )
     flow = heat / (heat_capacity_j_kgk(82.5) * DESIGN_DT_K)
     inj = -np.bincount(topo.local_of_node[cons_node], flow, len(topo.active_node))
+    if feeds is not None:
+        inj += np.bincount(topo.local_of_node[feeds[0]], feeds[1], len(topo.active_node))
     rows = topo.row_of_local
     s_rows = np.zeros(topo.n_rows)
     s_rows[rows[rows >= 0]] = inj[rows >= 0]

@@ -105,13 +105,17 @@ def build(net: HydraulicNetwork) -> PandapipesModel:
     return PandapipesModel(ppn, js, jr, sp, rp, cons, pumps, feeds, float(np.mean(text)))
 
 
-def run(model: PandapipesModel, tol: float = 1e-8, max_iter: int = 200) -> None:
-    """Bidirectional (coupled hydraulic and thermal) steady pipeflow with Colebrook–White."""
+def run(model: PandapipesModel, tol: float | None = 1e-8, max_iter: int = 200) -> None:
+    """Bidirectional (coupled hydraulic and thermal) steady pipeflow with Colebrook–White.
+
+    ``tol`` sets pandapipes' tolerances on pressure, mass flow and temperature
+    (and 10·tol on the residual); ``None`` keeps pandapipes' defaults (1e-4).
+    """
+    tols = {} if tol is None else {"tol_p": tol, "tol_m": tol, "tol_T": tol, "tol_res": tol * 10}
     pp.pipeflow(
         model.net, mode="bidirectional", friction_model="colebrook", transient=False,
-        tol_p=tol, tol_m=tol, tol_T=tol, tol_res=tol * 10, max_iter_bidirect=max_iter,
-        ambient_temperature=model.ambient_k,
-    )
+        max_iter_bidirect=max_iter, ambient_temperature=model.ambient_k, **tols,
+    )  # fmt: skip
 
 
 def results(model: PandapipesModel) -> dict[str, np.ndarray]:

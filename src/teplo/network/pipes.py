@@ -257,7 +257,8 @@ def heat_loss_w_per_m(
     so the older, higher norm is used); laid 1998 or later, table t3p4
     (1998–2003; the ≥ 2004 table's layout is unverified, §4.3). The norms hold
     for a ground temperature of :data:`NORM_GROUND_TEMP_C`; other ground
-    temperatures scale each pipe's loss by ``(T − T_g)/(T − 5 °C)``.
+    temperatures scale each pipe's loss by ``(T − T_g)/(T − 5 °C)``, and below
+    the coolest column (50 °C) the loss falls linearly with ``T − T_g``.
     Arrays broadcast; below DN50 the tables are extrapolated linearly.
     """
     dn_a, ts, tr, tg = np.broadcast_arrays(
@@ -278,8 +279,9 @@ def heat_loss_w_per_m(
     cols = np.arange(ts.size)
     i_dn, w_dn = _bracket(dn_a, dn_grid)
     for t_pipe in (ts, tr):
-        i_t, w_t = _bracket(t_pipe, t_grid)
+        t_tab = np.maximum(t_pipe, t_grid[0])  # below the coolest column: linear in T - T_g
+        i_t, w_t = _bracket(t_tab, t_grid)
         at_t = w[:, i_t] * (1.0 - w_t) + w[:, i_t + 1] * w_t  # [dn grid, pipe]
         per_pipe = at_t[i_dn, cols] * (1.0 - w_dn) + at_t[i_dn + 1, cols] * w_dn
-        total += per_pipe * (t_pipe - tg) / (t_pipe - NORM_GROUND_TEMP_C)
+        total += per_pipe * np.maximum(t_pipe - tg, 0.0) / (t_tab - NORM_GROUND_TEMP_C)
     return total

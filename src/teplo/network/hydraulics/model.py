@@ -329,7 +329,7 @@ def _lookup(index: pd.Index, frame: pd.DataFrame, column: str, id_col: str, tabl
     bad = pos < 0
     if bad.any():
         rows = ", ".join(
-            f"{frame[id_col].iloc[i]} -> {frame[column].iloc[i]!r}" for i in np.flatnonzero(bad)[:10]
+            f"{frame[id_col].iloc[i]} -> '{frame[column].iloc[i]}'" for i in np.flatnonzero(bad)[:10]
         )
         raise InputError(f"{table}: column '{column}' names unknown node(s): {rows}")
     return pos.astype(np.int64)
