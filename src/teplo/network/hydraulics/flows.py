@@ -18,17 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve
 
 from teplo.errors import NotConvergedError
 from teplo.network.hydraulics.friction import PipeFriction
-from teplo.network.hydraulics.topology import Topology
+from teplo.network.hydraulics.topology import LoopMatrix, Topology
 from teplo.network.water import FloatArray
 
 MAX_STEP_HALVINGS = 12  # Newton line search: 1/4096 of a step is the smallest tried
 LOOP_RESIDUAL_FLOOR_PA = 1e-9  # loop imbalance always accepted (round-off of pressures) [Pa]
-DENSE_LOOPS = 256  # up to this many loops the Newton system is solved as a dense matrix
 
 
 @dataclass(frozen=True)
@@ -74,9 +71,6 @@ def solve_flows(
         return FlowSolution(q, dp, 0, 0.0)
 
     lmat = topo.loop_matrix  # [loop row, loop]
-    lmat_t = lmat.T.tocsr()
-    lmat_abs_t = abs(lmat_t)
-    nnz_row = np.repeat(np.arange(lmat.shape[0]), np.diff(lmat.indptr))
     loop_tree = topo.tree[topo.loop_rows]
     n_lt = len(loop_tree)
     on_loops = np.concatenate([loop_tree, topo.chords])
@@ -84,25 +78,25 @@ def solve_flows(
     base = q_tree0[topo.loop_rows]
 
     def evaluate(chord_q: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        q_loop = np.concatenate([base - lmat @ chord_q, chord_q])
+        q_loop = np.concatenate([base - lmat.apply(chord_q), chord_q])
         dp, ddp = fr(q_loop)
-        return q_loop, dp, ddp, dp[n_lt:] - lmat_t @ dp[:n_lt]
+        return q_loop, dp, ddp, dp[n_lt:] - lmat.apply_t(dp[:n_lt])
 
     if chord_flow_init is None:
-        loops = _linear_theory_start(base, lmat, lmat_t, fr, nominal_flow_kg_s[on_loops])
+        loops = _linear_theory_start(base, lmat, fr, nominal_flow_kg_s[on_loops])
     else:
         loops = chord_flow_init.astype(np.float64).copy()
     q_loop, dp, ddp, res = evaluate(loops)
     for it in range(max_iter + 1):
         # per-loop scale: the loop's pressure drops summed without signs
-        scale = lmat_abs_t @ np.abs(dp[:n_lt]) + np.abs(dp[n_lt:])
+        scale = lmat.apply_abs_t(np.abs(dp[:n_lt])) + np.abs(dp[n_lt:])
         if np.all(np.abs(res) <= tol * scale + LOOP_RESIDUAL_FLOOR_PA):
             q[on_loops] = q_loop
             dp_all, _ = friction(q)
             return FlowSolution(q, dp_all, it, float(np.max(np.abs(res))))
         if it == max_iter:
             break
-        step = _newton_step(lmat, lmat_t, nnz_row, ddp[:n_lt], ddp[n_lt:], res)
+        step = lmat.solve_normal(ddp[:n_lt], ddp[n_lt:], res)
         norm = np.linalg.norm(res)
         alpha = 1.0
         for _ in range(MAX_STEP_HALVINGS):
@@ -121,31 +115,8 @@ def solve_flows(
     )
 
 
-def _newton_step(
-    lmat: sp.csr_matrix,
-    lmat_t: sp.csr_matrix,
-    nnz_row: FloatArray,
-    ddp_tree: FloatArray,
-    ddp_chord: FloatArray,
-    res: FloatArray,
-) -> FloatArray:
-    """Solve ``(Lᵀ diag(ddp_tree) L + diag(ddp_chord)) step = res``."""
-    scaled = sp.csr_matrix((lmat.data * ddp_tree[nnz_row], lmat.indices, lmat.indptr), lmat.shape)
-    jac = lmat_t @ scaled
-    k = len(ddp_chord)
-    if k <= DENSE_LOOPS:
-        dense = jac.toarray()
-        dense[np.diag_indices(k)] += ddp_chord
-        return np.linalg.solve(dense, res)
-    return np.atleast_1d(spsolve((jac + sp.diags(ddp_chord)).tocsc(), res))
-
-
 def _linear_theory_start(
-    base: FloatArray,
-    lmat: sp.csr_matrix,
-    lmat_t: sp.csr_matrix,
-    friction: PipeFriction,
-    nominal_flow_kg_s: FloatArray,
+    base: FloatArray, lmat: LoopMatrix, friction: PipeFriction, nominal_flow_kg_s: FloatArray
 ) -> FloatArray:
     """Loop flows of the network with each loop pipe replaced by its secant resistance.
 
@@ -161,8 +132,7 @@ def _linear_theory_start(
     q_star[:n_lt] = np.maximum(np.abs(base), nominal_flow_kg_s[:n_lt])
     dp, _ = friction(q_star)
     resistance = dp / q_star
-    lhs = (lmat_t @ sp.diags(resistance[:n_lt]) @ lmat + sp.diags(resistance[n_lt:])).tocsc()
-    return np.atleast_1d(spsolve(lhs, lmat_t @ (resistance[:n_lt] * base)))
+    return lmat.solve_normal(resistance[:n_lt], resistance[n_lt:], lmat.apply_t(resistance[:n_lt] * base))
 
 
 def node_pressures(

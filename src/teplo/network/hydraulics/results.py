@@ -40,6 +40,8 @@ class PipeResults(_Table):
     return_mass_flow_kg_s: FloatArray
     supply_velocity_m_s: FloatArray
     return_velocity_m_s: FloatArray
+    supply_reynolds: FloatArray  # [-]; laminar below 2320, turbulent above 4000
+    return_reynolds: FloatArray
     supply_pressure_drop_pa: FloatArray  # p_in - p_out along the signed flow orientation
     return_pressure_drop_pa: FloatArray
     supply_t_in_c: FloatArray

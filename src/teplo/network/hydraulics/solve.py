@@ -25,7 +25,7 @@ import numpy as np
 
 from teplo.errors import NotConvergedError
 from teplo.network.hydraulics.flows import FlowSolution, node_pressures, solve_flows
-from teplo.network.hydraulics.friction import PipeFriction
+from teplo.network.hydraulics.friction import PipeFriction, reynolds
 from teplo.network.hydraulics.model import HydraulicNetwork, _validate_arrays, raise_unsupplied
 from teplo.network.hydraulics.results import (
     ConsumerResults,
@@ -453,13 +453,15 @@ def _result(
         return out
 
     ground = np.where(topo.node_supplied[net.pipes.from_node], net.pipes.ground_temp_c, np.nan)
-    rho_s, _ = _pipe_properties(th_s.pipe_in_c, th_s.pipe_out_c)
-    rho_r, _ = _pipe_properties(th_r.pipe_in_c, th_r.pipe_out_c)
+    rho_s, mu_s = _pipe_properties(th_s.pipe_in_c, th_s.pipe_out_c)
+    rho_r, mu_r = _pipe_properties(th_r.pipe_in_c, th_r.pipe_out_c)
     pipe = PipeResults(
         supply_mass_flow_kg_s=on_pipes(sup.mass_flow_kg_s, 0.0),
         return_mass_flow_kg_s=on_pipes(ret.mass_flow_kg_s, 0.0),
         supply_velocity_m_s=on_pipes(sup.mass_flow_kg_s / (rho_s * arr.area_m2), 0.0),
         return_velocity_m_s=on_pipes(ret.mass_flow_kg_s / (rho_r * arr.area_m2), 0.0),
+        supply_reynolds=on_pipes(reynolds(sup.mass_flow_kg_s, arr.diameter_m, mu_s), 0.0),
+        return_reynolds=on_pipes(reynolds(ret.mass_flow_kg_s, arr.diameter_m, mu_r), 0.0),
         supply_pressure_drop_pa=on_pipes(sup.pressure_drop_pa, 0.0),
         return_pressure_drop_pa=on_pipes(ret.pressure_drop_pa, 0.0),
         supply_t_in_c=on_pipes(th_s.pipe_in_c, ground),

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
-from scipy.sparse.linalg import SuperLU, splu
+from scipy.sparse.linalg import SuperLU, splu, spsolve
 
 from teplo.errors import InputError
 
@@ -38,6 +38,58 @@ PRESSURE = "pressure"  # producer mode holding supply and return pressure (the i
 MASS_FLOW = "mass_flow"  # producer mode injecting a given mass flow
 HEAT = "heat"  # producer mode injecting a given heat
 PRODUCER_MODES = (PRESSURE, MASS_FLOW, HEAT)
+DENSE_LOOP_ENTRIES = 250_000  # loop matrices up to this size (2 MB) are kept dense
+
+
+class LoopMatrix:
+    """``L = A_T^{-1} A_C`` on the tree pipes that lie on loops, with the products the
+    loop-flow Newton method needs; dense when small (no sparse overhead), else CSR."""
+
+    def __init__(self, matrix: sp.csr_matrix) -> None:
+        self.shape: tuple[int, int] = (int(matrix.shape[0]), int(matrix.shape[1]))
+        self.dense: NDArray[np.float64] | None = None
+        if self.shape[0] * self.shape[1] <= DENSE_LOOP_ENTRIES:
+            self.dense = matrix.toarray()
+            self.dense_abs_t = np.abs(self.dense).T.copy()
+        self.sparse = matrix
+        self.sparse_t = matrix.T.tocsr()
+        self.sparse_abs_t = abs(self.sparse_t)
+        self.nnz_row = np.repeat(np.arange(self.shape[0]), np.diff(matrix.indptr))
+
+    def apply(self, chord_flow: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``L @ chord_flow``: tree flows displaced by the chord flows."""
+        if self.dense is not None:
+            return self.dense @ chord_flow
+        return np.asarray(self.sparse @ chord_flow, dtype=np.float64)
+
+    def apply_t(self, tree_values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``Lᵀ @ tree_values``: tree pressure drops summed around each loop."""
+        if self.dense is not None:
+            return tree_values @ self.dense
+        return np.asarray(self.sparse_t @ tree_values, dtype=np.float64)
+
+    def apply_abs_t(self, tree_values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``|L|ᵀ @ tree_values``."""
+        if self.dense is not None:
+            return self.dense_abs_t @ tree_values
+        return np.asarray(self.sparse_abs_t @ tree_values, dtype=np.float64)
+
+    def solve_normal(
+        self, tree_diag: NDArray[np.float64], chord_diag: NDArray[np.float64], rhs: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Solve ``(Lᵀ diag(tree_diag) L + diag(chord_diag)) x = rhs`` (symmetric positive definite)."""
+        k = self.shape[1]
+        if self.dense is not None:
+            normal = self.dense.T @ (tree_diag[:, None] * self.dense)
+            normal[np.diag_indices(k)] += chord_diag
+            return np.asarray(np.linalg.solve(normal, rhs), dtype=np.float64)
+        scaled = sp.csr_matrix(
+            (self.sparse.data * tree_diag[self.nnz_row], self.sparse.indices, self.sparse.indptr),
+            self.shape,
+        )
+        normal_sp = (self.sparse_t @ scaled + sp.diags(chord_diag)).tocsc()
+        return np.atleast_1d(np.asarray(spsolve(normal_sp, rhs), dtype=np.float64))
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +122,7 @@ class Topology:
     root_pipe_slack_local: IntArray  # local slack node of those pipes
     lu: SuperLU | None  # factorised A_T, None if there are no tree pipes
     loop_rows: IntArray  # rows whose tree pipe lies on at least one loop
-    loop_matrix: sp.csr_matrix | None  # A_T^-1 A_C restricted to loop_rows [loop row, loop]
+    loop_matrix: LoopMatrix | None  # A_T^-1 A_C restricted to loop_rows [loop row, loop]
 
     @property
     def n_loops(self) -> int:
@@ -186,7 +238,7 @@ def build_topology(
     if len(chords):
         full = _loop_matrix(a_from[chords], a_to[chords], row_of_local, parent_local, sigma, n_rows)
         loop_rows = np.flatnonzero(np.diff(full.indptr) > 0)
-        loop_matrix = full[loop_rows]
+        loop_matrix = LoopMatrix(full[loop_rows])
     return Topology(
         key=key,
         node_supplied=node_supplied,
