@@ -271,6 +271,22 @@ def test_heat_producer_matches_equivalent_mass_flow_producer() -> None:
     assert res_m.producer.heat_w[1] == pytest.approx(200e3, rel=1e-6)
 
 
+def test_feed_beyond_demand_pushes_the_slack_backwards() -> None:
+    """A fixed-flow producer feeding more than the demand: the pressure holder takes the
+    surplus back (negative flow, hot water bypassed into the return) and energy balances."""
+    chp = {"producer_id": "chp", "node": 5, "mode": "mass_flow", "supply_temp_c": 90.0,
+           "mass_flow_kg_s": 12.0}  # fmt: skip
+    prod = pd.concat([pressure_producer(), pd.DataFrame([chp])], ignore_index=True)
+    res = solve(network(TREE_PIPES, TREE_CONSUMERS, producers=prod))
+    assert res.producer.mass_flow_kg_s[0] < 0
+    assert res.producer.supply_temp_c[0] == pytest.approx(res.node.t_supply_c[0])
+    bal = res.energy_balance_w()
+    assert bal["producers_w"] == pytest.approx(bal["consumers_w"] + bal["losses_w"], rel=1e-3)
+    supply, ret = _node_imbalance(network(TREE_PIPES, TREE_CONSUMERS, producers=prod), res)
+    np.testing.assert_allclose(supply, 0, atol=1e-10)
+    np.testing.assert_allclose(ret, 0, atol=1e-10)
+
+
 # --- iteration control -----------------------------------------------------------------------
 
 
@@ -288,9 +304,22 @@ def test_warm_start_reduces_iterations(mesh: HydraulicNetwork) -> None:
     assert changed.consumer.heat_supplied_w == pytest.approx(mesh.consumers.heat_w * 1.1, rel=1e-5)
 
 
-def test_non_convergence_raises(mesh: HydraulicNetwork) -> None:
-    with pytest.raises(NotConvergedError, match="did not"):
+def test_warm_start_from_a_state_where_a_consumer_was_idle() -> None:
+    """An idle consumer's node held stagnant, cold water; switched on, it must not be
+    mistaken for one whose supply is colder than its return."""
+    idle = network(TREE_PIPES, [*TREE_CONSUMERS[:-1], ("c5", 5, 0.0)])
+    before = solve(idle)
+    assert before.node.t_supply_c[5] == pytest.approx(GROUND_C)
+    after = solve(idle.with_heat([300e3, 200e3, 150e3, 100e3]), warm_start=before)
+    assert after.consumer.heat_supplied_w[-1] == pytest.approx(100e3, rel=1e-5)
+
+
+def test_non_convergence_raises(mesh: HydraulicNetwork, tree: HydraulicNetwork) -> None:
+    with pytest.raises(NotConvergedError, match=r"supply network: loop flows did not converge in 1 "
+                       r"Newton iteration.*loop closed by pipe '\w+'.*imbalance of [\d.e+-]+ Pa"):
         solve(mesh, max_iter=1)
+    with pytest.raises(NotConvergedError, match=r"did not settle in 1 outer iteration.*change"):
+        solve(tree, max_iter=1)
 
 
 def test_supply_too_cold_for_return_temperature_raises() -> None:

@@ -243,7 +243,7 @@ class HydraulicNetwork:
 
         Raises :class:`InputError` naming the objects at fault.
         """
-        _validate_arrays(self)
+        validate_arrays(self)
         topo = self.topology()
         if not allow_unsupplied:
             raise_unsupplied(self, topo)
@@ -387,7 +387,7 @@ def _fail(table: str, what: str, ids: NDArray[np.object_], mask: BoolArray) -> N
         raise InputError(f"{table}: {what}: {names}")
 
 
-def _validate_arrays(net: HydraulicNetwork) -> None:
+def validate_arrays(net: HydraulicNetwork) -> None:
     """Value checks on the arrays; each failure names the objects."""
     if net.n_nodes == 0:
         raise InputError("hydraulic_nodes: the network has no nodes")

@@ -68,9 +68,9 @@ class NodeResults(_Table):
 class ProducerResults(_Table):
     """Per producer."""
 
-    mass_flow_kg_s: FloatArray
+    mass_flow_kg_s: FloatArray  # negative: a slack pushed backwards (others feed more than demand)
     heat_w: FloatArray
-    supply_temp_c: FloatArray
+    supply_temp_c: FloatArray  # of the water it feeds (its set point unless pushed backwards)
     return_temp_c: FloatArray
     p_supply_pa: FloatArray
     p_return_pa: FloatArray
