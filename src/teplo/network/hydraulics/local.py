@@ -101,6 +101,8 @@ class Iterate:
     return_out: FloatArray
     chords_supply: FloatArray | None  # [loop] chord flows, None before the first solve
     chords_return: FloatArray | None
+    order_supply: IntArray | None = None  # node order the last pass's supply flow respected
+    order_return: IntArray | None = None
 
 
 def initial_iterate(

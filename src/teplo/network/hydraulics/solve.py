@@ -90,7 +90,7 @@ def solve(
         new_state = Iterate(
             th_s.node_c, th_r.node_c,
             th_s.pipe_in_c, th_s.pipe_out_c, th_r.pipe_in_c, th_r.pipe_out_c,
-            sup.mass_flow_kg_s[topo.chords], ret.mass_flow_kg_s[topo.chords],
+            sup.mass_flow_kg_s[topo.chords], ret.mass_flow_kg_s[topo.chords], th_s.order, th_r.order,
         )  # fmt: skip
         g_cons, g_prod, g_out = _set_point_flows(net, local, new_state)
         x = np.concatenate([m_cons, m_prod])
@@ -227,7 +227,7 @@ def _temperatures(
         local.n_nodes, local.pipe_from, local.pipe_to, sup.mass_flow_kg_s,
         mean_cp(state.supply_in, state.supply_out), local.u_l_w_k, local.ground_c,
         feed_node[into], feed_m[into] * heat_capacity_j_kgk(feed_t[into]), feed_t[into],
-        local.node_ground_c, pressures[0],
+        local.node_ground_c, pressures[0], state.order_supply,
     )  # fmt: skip
     # the return network receives the consumers' outflow, and a slack pushed backwards
     # (others feeding more than the demand) bypasses supply water into it
@@ -239,6 +239,7 @@ def _temperatures(
         local.n_nodes, local.pipe_to, local.pipe_from, ret.mass_flow_kg_s,
         mean_cp(state.return_in, state.return_out), local.u_l_w_k, local.ground_c,
         inj_node, inj_m * heat_capacity_j_kgk(inj_t), inj_t, local.node_ground_c, pressures[1],
+        state.order_return,
     )  # fmt: skip
     return th_s, th_r
 

@@ -39,6 +39,7 @@ class ThermalState:
     pipe_in_c: FloatArray  # [active pipe] inlet temperature along the flow
     pipe_out_c: FloatArray  # [active pipe] outlet temperature along the flow
     pipe_heat_loss_w: FloatArray  # [active pipe] heat lost to the ground
+    order: IntArray  # local nodes in an order the flow respects (reusable as the next hint)
 
 
 def _lower_triangular_solve(
@@ -72,13 +73,15 @@ def solve_temperatures(
     inj_t_c: FloatArray,
     node_ground_c: FloatArray,
     node_pressure_pa: FloatArray,
+    order_hint: IntArray | None = None,
 ) -> ThermalState:
     """Node and pipe temperatures for given flows (local indices).
 
     ``mass_flow_kg_s`` is signed along ``pipe_from → pipe_to``; ``cp_pipe``
     [J/(kg K)] the heat capacity used along each pipe; ``u_l_w_k`` = U·L [W/K]
     per pipe; injections add ``inj_w_k`` = ṁ·c_p [W/K] of water at ``inj_t_c``
-    to ``inj_node``; ``node_pressure_pa`` gives the flow order.
+    to ``inj_node``; ``node_pressure_pa`` gives the flow order, unless
+    ``order_hint`` (the order of a previous pass) still fits every flowing pipe.
     """
     flowing = np.abs(mass_flow_kg_s) > STAGNANT_KG_S
     fwd = mass_flow_kg_s >= 0
@@ -100,10 +103,7 @@ def solve_temperatures(
     rhs = np.where(fed, rhs, node_ground_c)
     off = -w * decay
 
-    order = np.argsort(-node_pressure_pa, kind="stable")
-    rank = np.empty(n_nodes, dtype=np.int64)
-    rank[order] = np.arange(n_nodes)
-    r_dst, r_src = rank[dst], rank[src]
+    order, r_src, r_dst = _flow_order(order_hint, node_pressure_pa, src, dst)
     if np.all(r_src < r_dst):
         t_node = np.empty(n_nodes)
         t_node[order] = _lower_triangular_solve(
@@ -126,4 +126,25 @@ def solve_temperatures(
     t_in[flowing] = t_node[src]
     t_out[flowing] = tg + decay * (t_node[src] - tg)
     loss[flowing] = w * (t_in[flowing] - t_out[flowing])
-    return ThermalState(node_c=t_node, pipe_in_c=t_in, pipe_out_c=t_out, pipe_heat_loss_w=loss)
+    return ThermalState(t_node, t_in, t_out, loss, order)
+
+
+def _flow_order(
+    hint: IntArray | None, pressure_pa: FloatArray, src: IntArray, dst: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Node order with every flowing pipe's source before its destination, and the ranks
+    of sources and destinations: the hint if it fits, else nodes by falling pressure."""
+    if hint is not None:
+        rank = _ranks(hint)
+        if np.all(rank[src] < rank[dst]):
+            return hint, rank[src], rank[dst]
+    order = np.argsort(-pressure_pa, kind="stable")
+    rank = _ranks(order)
+    return order, rank[src], rank[dst]
+
+
+def _ranks(order: IntArray) -> IntArray:
+    """Position of each node in ``order``."""
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank

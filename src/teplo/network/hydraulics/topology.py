@@ -176,31 +176,13 @@ def build_topology(
             pipe_from, pipe_to, valve_open, n_nodes, producer_node, producer_is_pressure,
             consumer_node,
         )  # fmt: skip
-    f_open, t_open = pipe_from[valve_open], pipe_to[valve_open]
-    adjacency = sp.csr_matrix(
-        (np.ones(len(f_open)), (f_open, t_open)), shape=(n_nodes, n_nodes)
-    )
-    _, island = csgraph.connected_components(adjacency, directed=False)
-
-    slack_all = np.flatnonzero(producer_is_pressure)
-    n_slack_per_island = np.bincount(island[producer_node[slack_all]], minlength=island.max() + 1)
-    crowded = np.flatnonzero(n_slack_per_island > 1)
-    if len(crowded):
-        ids = producer_ids if producer_ids is not None else np.arange(len(producer_node))
-        groups = [
-            [str(ids[p]) for p in slack_all if island[producer_node[p]] == c] for c in crowded[:5]
-        ]
-        raise InputError(
-            "more than one pressure-holding producer in one connected network: "
-            + "; ".join(", ".join(g) for g in groups)
-            + ". Keep one per network (give the others mode 'mass_flow' or 'heat') "
-            "or separate the networks with a closed valve"
-        )
-    island_slack = np.full(island.max() + 1, -1, dtype=np.int64)
-    island_slack[island[producer_node[slack_all]]] = slack_all
-    node_slack = island_slack[island]
+    node_slack = _island_slacks(
+        n_nodes, pipe_from[valve_open], pipe_to[valve_open], producer_node, producer_is_pressure,
+        producer_ids,
+    )  # fmt: skip
     node_supplied = node_slack >= 0
     pipe_active = valve_open & node_supplied[pipe_from]
+    slack_all = np.flatnonzero(producer_is_pressure)
 
     active_node = np.flatnonzero(node_supplied)
     n_active = len(active_node)
@@ -218,20 +200,7 @@ def build_topology(
     is_tree[tree] = True
     chords = np.flatnonzero(~is_tree)
 
-    child = np.empty(n_rows, dtype=np.int64)
-    child[row_of_local[row_of_local >= 0]] = np.flatnonzero(row_of_local >= 0)
-    parent = parent_local[child]
-    sigma = np.where(a_from[tree] == child, 1.0, -1.0)  # +1: tree pipe points child -> parent
-    parent_row = row_of_local[parent]
-    inner = parent_row >= 0
-    rows = np.concatenate([np.arange(n_rows), parent_row[inner]])
-    cols = np.concatenate([np.arange(n_rows), np.flatnonzero(inner)])
-    vals = np.concatenate([sigma, -sigma[inner]])
-    lu = None
-    if n_rows:
-        a_t = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, n_rows))
-        lu = splu(a_t, permc_spec="NATURAL", diag_pivot_thresh=0.0)
-    root_rows = np.flatnonzero(~inner)
+    lu, sigma, parent, root_rows = _factorise_tree(row_of_local, parent_local, a_from[tree])
 
     loop_matrix = None
     loop_rows = np.zeros(0, dtype=np.int64)
@@ -263,6 +232,67 @@ def build_topology(
         loop_rows=loop_rows,
         loop_matrix=loop_matrix,
     )
+
+
+def _island_slacks(
+    n_nodes: int,
+    open_from: IntArray,
+    open_to: IntArray,
+    producer_node: IntArray,
+    producer_is_pressure: BoolArray,
+    producer_ids: NDArray[np.object_] | None,
+) -> IntArray:
+    """Pressure-holding producer of each node's connected network, -1 if it has none.
+
+    Two in one network raise :class:`InputError` naming them.
+    """
+    adjacency = sp.csr_matrix((np.ones(len(open_from)), (open_from, open_to)), shape=(n_nodes, n_nodes))
+    n_islands, island = csgraph.connected_components(adjacency, directed=False)
+    slack_all = np.flatnonzero(producer_is_pressure)
+    per_island = np.bincount(island[producer_node[slack_all]], minlength=n_islands)
+    crowded = np.flatnonzero(per_island > 1)
+    if len(crowded):
+        ids = producer_ids if producer_ids is not None else np.arange(len(producer_node))
+        groups = [
+            ", ".join(str(ids[p]) for p in slack_all if island[producer_node[p]] == c)
+            for c in crowded[:5]
+        ]
+        raise InputError(
+            f"more than one pressure-holding producer in one connected network: {'; '.join(groups)}. "
+            "Keep one per network (give the others mode 'mass_flow' or 'heat') or separate the "
+            "networks with a closed valve"
+        )
+    island_slack = np.full(n_islands, -1, dtype=np.int64)
+    island_slack[island[producer_node[slack_all]]] = slack_all
+    return island_slack[island]
+
+
+def _factorise_tree(
+    row_of_local: IntArray, parent_local: IntArray, tree_from: IntArray
+) -> tuple[SuperLU | None, NDArray[np.float64], IntArray, IntArray]:
+    """LU of the reduced tree incidence ``A_T`` and what the pressure pass needs.
+
+    Returns the factorisation, ``sigma`` per row (+1 when the tree pipe points
+    from the row's node to its parent), the parent (local node) per row and the
+    rows whose parent is a slack node. ``A_T`` is upper triangular (parents come
+    first in BFS order) with ``sigma`` on the diagonal, so natural ordering
+    without pivoting factorises it without fill.
+    """
+    n_rows = len(tree_from)
+    child = np.empty(n_rows, dtype=np.int64)
+    child[row_of_local[row_of_local >= 0]] = np.flatnonzero(row_of_local >= 0)
+    parent = parent_local[child]
+    sigma = np.where(tree_from == child, 1.0, -1.0)
+    parent_row = row_of_local[parent]
+    inner = parent_row >= 0
+    rows = np.concatenate([np.arange(n_rows), parent_row[inner]])
+    cols = np.concatenate([np.arange(n_rows), np.flatnonzero(inner)])
+    vals = np.concatenate([sigma, -sigma[inner]])
+    lu = None
+    if n_rows:
+        a_t = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, n_rows))
+        lu = splu(a_t, permc_spec="NATURAL", diag_pivot_thresh=0.0)
+    return lu, sigma, parent, np.flatnonzero(~inner)
 
 
 def _spanning_forest(
