@@ -20,6 +20,7 @@ Run: ``PYTHONPATH=src python benchmarks/hydraulics.py [--sizes 100 1000 5000]``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import sys
 import time
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # pandapipes logs a warning per idle heat consumer
     warnings.filterwarnings("ignore", module="pandapipes")
+    print(f"# pandapipes with numba: {importlib.util.find_spec('numba') is not None}", file=sys.stderr)
     warm_up_pandapipes()
     rows = []
     for n in args.sizes:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
 from scipy.sparse import SparseEfficiencyWarning
 from scipy.sparse.linalg import spsolve, spsolve_triangular
 
@@ -29,6 +30,7 @@ from teplo.network.hydraulics.topology import IntArray
 from teplo.network.water import FloatArray
 
 STAGNANT_KG_S = 1e-12  # flows below this carry no heat in the mixing balance [kg/s]
+DENSE_NODES = 400  # up to this many nodes the triangular solve is dense (1.3 MB)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,18 @@ class ThermalState:
 def _lower_triangular_solve(
     n: int, rows: IntArray, cols: IntArray, values: FloatArray, rhs: FloatArray
 ) -> FloatArray:
-    """Solve ``(I + M) x = rhs`` with ``M[rows, cols] = values`` strictly lower triangular."""
+    """Solve ``(I + M) x = rhs`` with ``M[rows, cols] = values`` strictly lower triangular.
+
+    Small systems go to LAPACK as a dense matrix, where SciPy's sparse
+    machinery would cost more than the solve.
+    """
+    if n <= DENSE_NODES:
+        dense = np.eye(n)
+        np.add.at(dense, (rows, cols), values)
+        return np.asarray(
+            solve_triangular(dense, rhs, lower=True, unit_diagonal=True, check_finite=False),
+            dtype=np.float64,
+        )
     diagonal = np.arange(n)
     matrix = sp.csc_matrix(
         (np.concatenate([np.ones(n), values]),
