@@ -67,7 +67,9 @@ class Row:
 
 
 def _teplo(frames: NetworkFrames) -> HydraulicResult:
-    net = HydraulicNetwork.from_frames(frames.nodes, frames.pipes, frames.consumers, frames.producers)
+    net = HydraulicNetwork.from_frames(
+        frames.nodes, frames.pipes, frames.consumers, frames.producers
+    )
     return solve(net)
 
 
@@ -102,7 +104,9 @@ def deviations(result: HydraulicResult, pp: dict[str, np.ndarray]) -> tuple[floa
 def warm_up_pandapipes() -> None:
     """One pipeflow on a small net, so numba compilation stays out of the timings."""
     frames = street_network(8, n_loops=1, seed=99)
-    net = HydraulicNetwork.from_frames(frames.nodes, frames.pipes, frames.consumers, frames.producers)
+    net = HydraulicNetwork.from_frames(
+        frames.nodes, frames.pipes, frames.consumers, frames.producers
+    )
     pandapipes_bridge.run(pandapipes_bridge.build(net))
 
 
@@ -127,7 +131,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # pandapipes logs a warning per idle heat consumer
     warnings.filterwarnings("ignore", module="pandapipes")
-    print(f"# pandapipes with numba: {importlib.util.find_spec('numba') is not None}", file=sys.stderr)
+    print(
+        f"# pandapipes with numba: {importlib.util.find_spec('numba') is not None}", file=sys.stderr
+    )
     warm_up_pandapipes()
     rows = []
     for n in args.sizes:

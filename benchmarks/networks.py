@@ -26,7 +26,9 @@ BLOCK_M = 100.0  # street block length [m] (a typical Soviet micro-district stre
 SERVICE_M = (10.0, 30.0)  # building service pipe length range [m] ([E])
 HOUSES_PER_STREET = 4  # buildings connected along one street segment ([E])
 TOTAL_HEAT_CAP_W = 30e6  # keeps the trunk within DN500 at 150 Pa/m for any N ([E])
-HEAT_PER_BUILDING_W = 150e3  # mean design load of a building ([E], §2.1: 5 800 m2 x 80 W/m2 ≈ 460 kW
+HEAT_PER_BUILDING_W = (
+    150e3  # mean design load of a building ([E], §2.1: 5 800 m2 x 80 W/m2 ≈ 460 kW
+)
 #                               for a 9-storey block; smaller buildings dominate in number)
 GROUND_C = 5.0  # ground temperature at pipe depth in the heating season [°C] ([U], Minenergo norm)
 DESIGN_DT_K = 25.0  # 95/70 design difference [K] (kharkiv-figures.md §4.1)
@@ -66,7 +68,8 @@ def street_network(
     branches = [(grid[i, j], grid[i + 1, j]) for j in range(side) for i in range(side - 1)]
     streets = np.array(trunk + branches, dtype=np.int64)
     cross = np.array(
-        [(grid[i, j], grid[i, j + 1]) for i in range(1, side) for j in range(side - 1)], dtype=np.int64
+        [(grid[i, j], grid[i, j + 1]) for i in range(1, side) for j in range(side - 1)],
+        dtype=np.int64,
     )
     loops = cross[rng.choice(len(cross), size=min(n_loops, len(cross)), replace=False)]
 
@@ -171,7 +174,9 @@ def _size(
     at_node = np.bincount(p_from[:n_tree], design[:n_tree], n_nodes) + np.bincount(
         p_to[:n_tree], design[:n_tree], n_nodes
     )
-    deg = np.bincount(p_from[:n_tree], minlength=n_nodes) + np.bincount(p_to[:n_tree], minlength=n_nodes)
+    deg = np.bincount(p_from[:n_tree], minlength=n_nodes) + np.bincount(
+        p_to[:n_tree], minlength=n_nodes
+    )
     mean_at = at_node / np.maximum(deg, 1)
     design[n_tree:] = 0.5 * (mean_at[p_from[n_tree:]] + mean_at[p_to[n_tree:]])
     return size_pipes(design)

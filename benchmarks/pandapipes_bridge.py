@@ -68,34 +68,65 @@ def build(net: HydraulicNetwork) -> PandapipesModel:
     valve_js = np.asarray(pp.create_junctions(ppn, len(closed), pn_bar=5.0, tfluid_k=t_sup))
     valve_jr = np.asarray(pp.create_junctions(ppn, len(closed), pn_bar=3.0, tfluid_k=t_sup - 25))
     for k, i in enumerate(closed):
-        pp.create_valve(ppn, valve_js[k], s_to[i], et="ju", inner_diameter_mm=p.inner_diameter_m[i] * 1e3,
-                        opened=False)
-        pp.create_valve(ppn, valve_jr[k], r_to[i], et="ju", inner_diameter_mm=p.inner_diameter_m[i] * 1e3,
-                        opened=False)
+        pp.create_valve(
+            ppn,
+            valve_js[k],
+            s_to[i],
+            et="ju",
+            inner_diameter_mm=p.inner_diameter_m[i] * 1e3,
+            opened=False,
+        )
+        pp.create_valve(
+            ppn,
+            valve_jr[k],
+            r_to[i],
+            et="ju",
+            inner_diameter_mm=p.inner_diameter_m[i] * 1e3,
+            opened=False,
+        )
     s_to[closed], r_to[closed] = valve_js, valve_jr
     common = dict(
-        length_km=p.length_m / 1e3, inner_diameter_mm=p.inner_diameter_m * 1e3,
-        k_mm=p.roughness_mm, u_w_per_m2k=u_m2k, text_k=text,
+        length_km=p.length_m / 1e3,
+        inner_diameter_mm=p.inner_diameter_m * 1e3,
+        k_mm=p.roughness_mm,
+        u_w_per_m2k=u_m2k,
+        text_k=text,
     )
     sp = np.asarray(pp.create_pipes_from_parameters(ppn, s_from, s_to, **common))
     rp = np.asarray(pp.create_pipes_from_parameters(ppn, r_from, r_to, **common))
     fixed_tr = np.isfinite(c.return_temp_c)
-    cons = np.asarray(pp.create_heat_consumers(
-        ppn, js[c.node], jr[c.node], qext_w=c.heat_w,
-        treturn_k=np.where(fixed_tr, c.return_temp_c + KELVIN, np.nan),
-        deltat_k=np.where(fixed_tr, np.nan, c.delta_t_k),
-    )) if len(c) else np.zeros(0, dtype=int)
+    cons = (
+        np.asarray(
+            pp.create_heat_consumers(
+                ppn,
+                js[c.node],
+                jr[c.node],
+                qext_w=c.heat_w,
+                treturn_k=np.where(fixed_tr, c.return_temp_c + KELVIN, np.nan),
+                deltat_k=np.where(fixed_tr, np.nan, c.delta_t_k),
+            )
+        )
+        if len(c)
+        else np.zeros(0, dtype=int)
+    )
     pumps, feeds = {}, {}
     for i in range(len(g)):
         if g.mode[i] == "pressure":
             pumps[i] = pp.create_circ_pump_const_pressure(
-                ppn, jr[g.node[i]], js[g.node[i]], p_flow_bar=g.p_supply_pa[i] / BAR,
+                ppn,
+                jr[g.node[i]],
+                js[g.node[i]],
+                p_flow_bar=g.p_supply_pa[i] / BAR,
                 plift_bar=(g.p_supply_pa[i] - g.p_return_pa[i]) / BAR,
-                t_flow_k=g.supply_temp_c[i] + KELVIN, type="pt",
+                t_flow_k=g.supply_temp_c[i] + KELVIN,
+                type="pt",
             )
         elif g.mode[i] == "mass_flow":
             feeds[i] = pp.create_heat_consumer(
-                ppn, jr[g.node[i]], js[g.node[i]], controlled_mdot_kg_per_s=g.mass_flow_kg_s[i],
+                ppn,
+                jr[g.node[i]],
+                js[g.node[i]],
+                controlled_mdot_kg_per_s=g.mass_flow_kg_s[i],
                 treturn_k=g.supply_temp_c[i] + KELVIN,
             )
         else:
@@ -124,12 +155,17 @@ def results(model: PandapipesModel) -> dict[str, np.ndarray]:
     return {
         "supply_mass_flow_kg_s": rp["mdot_from_kg_per_s"].to_numpy()[model.supply_pipe],
         "return_mass_flow_kg_s": rp["mdot_from_kg_per_s"].to_numpy()[model.return_pipe],
-        "supply_pressure_drop_pa": (rp["p_from_bar"] - rp["p_to_bar"]).to_numpy()[model.supply_pipe] * BAR,
-        "return_pressure_drop_pa": (rp["p_from_bar"] - rp["p_to_bar"]).to_numpy()[model.return_pipe] * BAR,
+        "supply_pressure_drop_pa": (rp["p_from_bar"] - rp["p_to_bar"]).to_numpy()[model.supply_pipe]
+        * BAR,
+        "return_pressure_drop_pa": (rp["p_from_bar"] - rp["p_to_bar"]).to_numpy()[model.return_pipe]
+        * BAR,
         "p_supply_pa": rj["p_bar"].to_numpy()[model.supply_junction] * BAR,
         "p_return_pa": rj["p_bar"].to_numpy()[model.return_junction] * BAR,
         "t_supply_c": rj["t_k"].to_numpy()[model.supply_junction] - KELVIN,
         "t_return_c": rj["t_k"].to_numpy()[model.return_junction] - KELVIN,
-        "consumer_mass_flow_kg_s": model.net.res_heat_consumer["mdot_from_kg_per_s"].to_numpy()[model.consumer]
-        if len(model.consumer) else np.zeros(0),
+        "consumer_mass_flow_kg_s": model.net.res_heat_consumer["mdot_from_kg_per_s"].to_numpy()[
+            model.consumer
+        ]
+        if len(model.consumer)
+        else np.zeros(0),
     }

@@ -50,7 +50,9 @@ def test_pressure_drop_laminar_is_hagen_poiseuille() -> None:
     expected = 128 * mu * length * (m / rho) / (np.pi * d**4)  # Hagen–Poiseuille
     assert dp[0] == pytest.approx(expected, rel=1e-12)
     assert ddp[0] == pytest.approx(expected / m, rel=1e-12)
-    assert dp[0] == pytest.approx(64 / RE_LAMINAR * 2 * length / d * m**2 / (2 * rho * area**2), rel=1e-9)
+    assert dp[0] == pytest.approx(
+        64 / RE_LAMINAR * 2 * length / d * m**2 / (2 * rho * area**2), rel=1e-9
+    )
 
 
 def test_pressure_drop_continuous_across_regimes_and_derivative_exact() -> None:
@@ -236,7 +238,9 @@ def test_two_separate_networks_each_with_its_own_producer() -> None:
     producers = pd.concat([pressure_producer(0, "A"), pressure_producer(6, "B")], ignore_index=True)
     res = solve(network(pipes, consumers, producers=producers))
     solo = solve(network(TREE_PIPES, TREE_CONSUMERS))
-    np.testing.assert_allclose(res.consumer.mass_flow_kg_s[:4], solo.consumer.mass_flow_kg_s, rtol=1e-5)
+    np.testing.assert_allclose(
+        res.consumer.mass_flow_kg_s[:4], solo.consumer.mass_flow_kg_s, rtol=1e-5
+    )
     assert res.producer.heat_w[1] > 200e3
 
 
@@ -266,7 +270,9 @@ def test_heat_producer_matches_equivalent_mass_flow_producer() -> None:
         ignore_index=True,
     )
     res_m = solve(network(TREE_PIPES, TREE_CONSUMERS, producers=flow), tol=1e-10)
-    np.testing.assert_allclose(res_m.pipe.supply_mass_flow_kg_s, res_h.pipe.supply_mass_flow_kg_s, rtol=1e-7)
+    np.testing.assert_allclose(
+        res_m.pipe.supply_mass_flow_kg_s, res_h.pipe.supply_mass_flow_kg_s, rtol=1e-7
+    )
     np.testing.assert_allclose(res_m.node.t_return_c, res_h.node.t_return_c, atol=1e-6)
     assert res_m.producer.heat_w[1] == pytest.approx(200e3, rel=1e-6)
 
@@ -296,7 +302,9 @@ def test_warm_start_reduces_iterations(mesh: HydraulicNetwork) -> None:
     assert warm.iterations < cold.iterations
     assert warm.newton_iterations < cold.newton_iterations
     assert warm.topology is cold.topology
-    np.testing.assert_allclose(warm.pipe.supply_mass_flow_kg_s, cold.pipe.supply_mass_flow_kg_s, rtol=1e-5)
+    np.testing.assert_allclose(
+        warm.pipe.supply_mass_flow_kg_s, cold.pipe.supply_mass_flow_kg_s, rtol=1e-5
+    )
     # a changed demand still starts from the old state and converges
     changed = solve(mesh.with_heat(mesh.consumers.heat_w * 1.1), warm_start=cold)
     assert changed.iterations <= cold.iterations
@@ -315,8 +323,11 @@ def test_warm_start_from_a_state_where_a_consumer_was_idle() -> None:
 
 
 def test_non_convergence_raises(mesh: HydraulicNetwork, tree: HydraulicNetwork) -> None:
-    with pytest.raises(NotConvergedError, match=r"supply network: loop flows did not converge in 1 "
-                       r"Newton iteration.*loop closed by pipe '\w+'.*imbalance of [\d.e+-]+ Pa"):
+    with pytest.raises(
+        NotConvergedError,
+        match=r"supply network: loop flows did not converge in 1 "
+        r"Newton iteration.*loop closed by pipe '\w+'.*imbalance of [\d.e+-]+ Pa",
+    ):
         solve(mesh, max_iter=1)
     with pytest.raises(NotConvergedError, match=r"did not settle in 1 outer iteration.*change"):
         solve(tree, max_iter=1)
@@ -373,7 +384,9 @@ def test_producer_structure_errors() -> None:
     with pytest.raises(InputError, match="no producer holds the pressure"):
         HydraulicNetwork.from_frames(nodes, pipes, cons, flow_only)
     two = pd.concat([prod, pressure_producer(5, "second")], ignore_index=True)
-    with pytest.raises(InputError, match=r"more than one pressure-holding producer.*boiler, second"):
+    with pytest.raises(
+        InputError, match=r"more than one pressure-holding producer.*boiler, second"
+    ):
         HydraulicNetwork.from_frames(nodes, pipes, cons, two)
     with pytest.raises(InputError, match="pump_efficiency"):
         HydraulicNetwork.from_frames(nodes, pipes, cons, prod.assign(pump_efficiency=1.5))

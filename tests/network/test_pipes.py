@@ -51,7 +51,9 @@ def test_new_pipe_u_value_is_the_fit_of_the_1998_2003_norm(catalogue: pd.DataFra
     """U = least squares of q = U (T - 5 °C) over the t3p4 columns 50/65/90/110 °C."""
     temps = np.array([50.0, 65.0, 90.0, 110.0])
     for dn in (50, 100, 150, 200, 300, 400, 500):
-        per_pipe = np.array([heat_loss_w_per_m(dn, t, t, 5.0, laying_year=2000)[0] / 2 for t in temps])
+        per_pipe = np.array(
+            [heat_loss_w_per_m(dn, t, t, 5.0, laying_year=2000)[0] / 2 for t in temps]
+        )
         fit = per_pipe @ (temps - 5.0) / np.sum((temps - 5.0) ** 2)
         u = float(catalogue.set_index("dn").loc[dn, "u_w_per_m_k"])
         assert u == pytest.approx(fit, abs=1e-4), dn
@@ -134,7 +136,9 @@ def test_pipe_parameters(catalogue: pd.DataFrame) -> None:
         (200, 2003, 65.0, 33 + 23),
     ],
 )
-def test_age_based_heat_loss_matches_norm_rows(dn: int, year: int, supply: float, expected: float) -> None:
+def test_age_based_heat_loss_matches_norm_rows(
+    dn: int, year: int, supply: float, expected: float
+) -> None:
     """Supply pipe at ``supply``, return at 50 °C, ground at the norm's 5 °C: table values."""
     assert heat_loss_w_per_m(dn, supply, 50.0, 5.0, laying_year=year)[0] == pytest.approx(expected)
 
@@ -158,6 +162,8 @@ def test_water_properties_match_pandapipes_tables() -> None:
     """pandapipes' water tables (BSD-3, pandapipes 0.16), labelled in kelvin, at their rows."""
     t = np.array([20.0, 50.0, 70.0, 90.0, 95.0])
     np.testing.assert_allclose(density_kg_m3(t), [998.21, 988.04, 977.77, 965.31, 961.89])
-    np.testing.assert_allclose(viscosity_pa_s(t), [1.002e-3, 0.547e-3, 0.404e-3, 0.315e-3, 0.297e-3])
+    np.testing.assert_allclose(
+        viscosity_pa_s(t), [1.002e-3, 0.547e-3, 0.404e-3, 0.315e-3, 0.297e-3]
+    )
     np.testing.assert_allclose(heat_capacity_j_kgk(t[:4]), [4184.4, 4181.5, 4190.2, 4205.3])
     assert density_kg_m3(130.0) == pytest.approx(934.83)  # IAPWS-95 saturated liquid

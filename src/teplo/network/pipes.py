@@ -262,7 +262,10 @@ def heat_loss_w_per_m(
     Arrays broadcast; below DN50 the tables are extrapolated linearly.
     """
     dn_a, ts, tr, tg = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (dn, supply_c, return_c, ground_c))
+        *(
+            np.atleast_1d(np.asarray(v, dtype=np.float64))
+            for v in (dn, supply_c, return_c, ground_c)
+        )
     )
     if laying_year is None:
         params = pipe_parameters(dn_a.astype(np.int64), catalogue)

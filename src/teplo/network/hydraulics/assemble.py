@@ -115,11 +115,15 @@ def _producers(
     supplied = local.topo.producer_supplied.copy()
     t_back = np.where(supplied, node.t_return_c[g.node], np.nan)
     # water leaves at the set point, or, for a slack pushed backwards, at the supply node's
-    t_feed = np.where(supplied, np.where(mass >= 0, g.supply_temp_c, node.t_supply_c[g.node]), np.nan)
+    t_feed = np.where(
+        supplied, np.where(mass >= 0, g.supply_temp_c, node.t_supply_c[g.node]), np.nan
+    )
     p_sup = np.where(supplied, node.p_supply_pa[g.node], np.nan)
     p_ret = np.where(supplied, node.p_return_pa[g.node], np.nan)
     lift = np.where(supplied, p_sup - p_ret, 0.0)
-    power = np.maximum(mass * lift, 0.0) / (density_kg_m3(np.nan_to_num(t_back)) * g.pump_efficiency)
+    power = np.maximum(mass * lift, 0.0) / (
+        density_kg_m3(np.nan_to_num(t_back)) * g.pump_efficiency
+    )
     return ProducerResults(
         mass_flow_kg_s=mass,
         heat_w=np.where(supplied, mass * mean_cp(t_feed, t_back) * (t_feed - t_back), 0.0),

@@ -132,7 +132,9 @@ def _linear_theory_start(
     q_star[:n_lt] = np.maximum(np.abs(base), nominal_flow_kg_s[:n_lt])
     dp, _ = friction(q_star)
     resistance = dp / q_star
-    return lmat.solve_normal(resistance[:n_lt], resistance[n_lt:], lmat.apply_t(resistance[:n_lt] * base))
+    return lmat.solve_normal(
+        resistance[:n_lt], resistance[n_lt:], lmat.apply_t(resistance[:n_lt] * base)
+    )
 
 
 def node_pressures(

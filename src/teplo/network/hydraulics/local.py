@@ -126,7 +126,11 @@ def initial_iterate(
         t_ret = cold_sup - INITIAL_DELTA_T_K
     t_sup = cold_sup
     chords_s = chords_r = None
-    if warm is not None and len(warm.node_id) == net.n_nodes and len(warm.pipe_id) == len(net.pipes):
+    if (
+        warm is not None
+        and len(warm.node_id) == net.n_nodes
+        and len(warm.pipe_id) == len(net.pipes)
+    ):
         nodes, topo = local.topo.active_node, local.topo
         t_sup = _fill(warm.node.t_supply_c[nodes], cold_sup)
         t_ret = _fill(warm.node.t_return_c[nodes], t_ret)

@@ -38,7 +38,8 @@ from teplo.network.hydraulics.topology import (
 from teplo.network.water import FloatArray
 from teplo.schema import Column, Table, check_columns, register
 
-DEFAULT_ROUGHNESS_MM = 0.05  # new steel (vicus-software.com pressure-loss-calculation; figures §4.1)
+# new steel (vicus-software.com pressure-loss-calculation; kharkiv-figures.md §4.1)
+DEFAULT_ROUGHNESS_MM = 0.05
 DEFAULT_MIN_DP_PA = 0.5e5  # differential pressure at the critical consumer, upper end of
 #                            "≥ 0.3–0.5 bar" (vicus-software.com pipe-dimensioning; figures §4.1)
 DEFAULT_PUMP_EFFICIENCY = 0.8  # circulating pump (CityEnergyAnalyst cea/constants.py PUMP_ETA)
@@ -61,10 +62,27 @@ PIPES_TABLE = register(
             Column("to_node", "str", "-", "End node of the supply pipe."),
             Column("length_m", "float", "m", "Route length (> 0)."),
             Column("inner_diameter_m", "float", "m", "Inner diameter of each pipe (> 0)."),
-            Column("roughness_mm", "float", "mm", "Equivalent sand roughness (default 0.05).", required=False),
-            Column("u_w_per_m_k", "float", "W/(m K)", "Heat-loss coefficient of one pipe to the ground (>= 0)."),
+            Column(
+                "roughness_mm",
+                "float",
+                "mm",
+                "Equivalent sand roughness (default 0.05).",
+                required=False,
+            ),
+            Column(
+                "u_w_per_m_k",
+                "float",
+                "W/(m K)",
+                "Heat-loss coefficient of one pipe to the ground (>= 0).",
+            ),
             Column("ground_temp_c", "float", "degC", "Ground temperature along the route."),
-            Column("valve_open", "bool", "-", "False closes both pipes of the pair (default True).", required=False),
+            Column(
+                "valve_open",
+                "bool",
+                "-",
+                "False closes both pipes of the pair (default True).",
+                required=False,
+            ),
         ),
     )
 )
@@ -76,9 +94,27 @@ CONSUMERS_TABLE = register(
             Column("consumer_id", "str", "-", "Consumer id (unique)."),
             Column("node", "str", "-", "Junction the substation is connected to."),
             Column("heat_w", "float", "W", "Heat drawn (>= 0)."),
-            Column("return_temp_c", "float", "degC", "Fixed return temperature; or give delta_t_k.", required=False),
-            Column("delta_t_k", "float", "K", "Fixed supply-return difference; or give return_temp_c.", required=False),
-            Column("min_dp_pa", "float", "Pa", "Differential pressure needed (default 0.5 bar).", required=False),
+            Column(
+                "return_temp_c",
+                "float",
+                "degC",
+                "Fixed return temperature; or give delta_t_k.",
+                required=False,
+            ),
+            Column(
+                "delta_t_k",
+                "float",
+                "K",
+                "Fixed supply-return difference; or give return_temp_c.",
+                required=False,
+            ),
+            Column(
+                "min_dp_pa",
+                "float",
+                "Pa",
+                "Differential pressure needed (default 0.5 bar).",
+                required=False,
+            ),
         ),
     )
 )
@@ -91,12 +127,38 @@ PRODUCERS_TABLE = register(
             Column("node", "str", "-", "Junction the producer is connected to."),
             Column("mode", "str", "-", "'pressure' (holds pressures), 'mass_flow' or 'heat'."),
             Column("supply_temp_c", "float", "degC", "Supply (feed) temperature."),
-            Column("p_supply_pa", "float", "Pa", "Supply pressure ('pressure' mode).", required=False),
-            Column("p_return_pa", "float", "Pa", "Return pressure ('pressure' mode); or dp_pa.", required=False),
-            Column("dp_pa", "float", "Pa", "Pump lift p_supply - p_return ('pressure' mode).", required=False),
-            Column("mass_flow_kg_s", "float", "kg/s", "Injected mass flow ('mass_flow' mode).", required=False),
+            Column(
+                "p_supply_pa", "float", "Pa", "Supply pressure ('pressure' mode).", required=False
+            ),
+            Column(
+                "p_return_pa",
+                "float",
+                "Pa",
+                "Return pressure ('pressure' mode); or dp_pa.",
+                required=False,
+            ),
+            Column(
+                "dp_pa",
+                "float",
+                "Pa",
+                "Pump lift p_supply - p_return ('pressure' mode).",
+                required=False,
+            ),
+            Column(
+                "mass_flow_kg_s",
+                "float",
+                "kg/s",
+                "Injected mass flow ('mass_flow' mode).",
+                required=False,
+            ),
             Column("heat_w", "float", "W", "Injected heat ('heat' mode).", required=False),
-            Column("pump_efficiency", "float", "-", "Pump wire-to-water efficiency (default 0.8).", required=False),
+            Column(
+                "pump_efficiency",
+                "float",
+                "-",
+                "Pump wire-to-water efficiency (default 0.8).",
+                required=False,
+            ),
         ),
     )
 )
@@ -329,7 +391,8 @@ def _lookup(index: pd.Index, frame: pd.DataFrame, column: str, id_col: str, tabl
     bad = pos < 0
     if bad.any():
         rows = ", ".join(
-            f"{frame[id_col].iloc[i]} -> '{frame[column].iloc[i]}'" for i in np.flatnonzero(bad)[:10]
+            f"{frame[id_col].iloc[i]} -> '{frame[column].iloc[i]}'"
+            for i in np.flatnonzero(bad)[:10]
         )
         raise InputError(f"{table}: column '{column}' names unknown node(s): {rows}")
     return pos.astype(np.int64)
@@ -393,7 +456,12 @@ def validate_arrays(net: HydraulicNetwork) -> None:
         raise InputError("hydraulic_nodes: the network has no nodes")
     p, c, g = net.pipes, net.consumers, net.producers
     n = net.n_nodes
-    for name, arr in (("pipe", p.from_node), ("pipe", p.to_node), ("consumer", c.node), ("producer", g.node)):
+    for name, arr in (
+        ("pipe", p.from_node),
+        ("pipe", p.to_node),
+        ("consumer", c.node),
+        ("producer", g.node),
+    ):
         if np.any((arr < 0) | (arr >= n)):
             raise InputError(f"{name} node index out of range 0..{n - 1}")
     pt, ct, gt = "hydraulic_pipes", "hydraulic_consumers", "hydraulic_producers"

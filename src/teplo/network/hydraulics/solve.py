@@ -181,8 +181,13 @@ def _hydraulics(
     s_rows = np.zeros(topo.n_rows)
     s_rows[rows[rows >= 0]] = injection[rows >= 0]
     supply_friction, return_friction = (
-        PipeFriction(local.length_m, local.diameter_m, local.roughness_m, *pipe_properties(t_in, t_out))
-        for t_in, t_out in ((state.supply_in, state.supply_out), (state.return_in, state.return_out))
+        PipeFriction(
+            local.length_m, local.diameter_m, local.roughness_m, *pipe_properties(t_in, t_out)
+        )
+        for t_in, t_out in (
+            (state.supply_in, state.supply_out),
+            (state.return_in, state.return_out),
+        )
     )
     common = (local.nominal_flow_kg_s, tol, max_iter)
     sup = solve_flows(topo, s_rows, supply_friction, state.chords_supply, *common, "supply",

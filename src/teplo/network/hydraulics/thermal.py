@@ -126,7 +126,10 @@ def solve_temperatures(
         matrix = sp.csc_matrix(
             (
                 np.concatenate([diag, off]),
-                (np.concatenate([np.arange(n_nodes), dst]), np.concatenate([np.arange(n_nodes), src])),
+                (
+                    np.concatenate([np.arange(n_nodes), dst]),
+                    np.concatenate([np.arange(n_nodes), src]),
+                ),
             ),
             shape=(n_nodes, n_nodes),
         )

@@ -75,7 +75,10 @@ class LoopMatrix:
         return np.asarray(self.sparse_abs_t @ tree_values, dtype=np.float64)
 
     def solve_normal(
-        self, tree_diag: NDArray[np.float64], chord_diag: NDArray[np.float64], rhs: NDArray[np.float64]
+        self,
+        tree_diag: NDArray[np.float64],
+        chord_diag: NDArray[np.float64],
+        rhs: NDArray[np.float64],
     ) -> NDArray[np.float64]:
         """Solve ``(Lᵀ diag(tree_diag) L + diag(chord_diag)) x = rhs`` (symmetric positive definite)."""
         k = self.shape[1]
@@ -89,7 +92,6 @@ class LoopMatrix:
         )
         normal_sp = (self.sparse_t @ scaled + sp.diags(chord_diag)).tocsc()
         return np.atleast_1d(np.asarray(spsolve(normal_sp, rhs), dtype=np.float64))
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +248,9 @@ def _island_slacks(
 
     Two in one network raise :class:`InputError` naming them.
     """
-    adjacency = sp.csr_matrix((np.ones(len(open_from)), (open_from, open_to)), shape=(n_nodes, n_nodes))
+    adjacency = sp.csr_matrix(
+        (np.ones(len(open_from)), (open_from, open_to)), shape=(n_nodes, n_nodes)
+    )
     n_islands, island = csgraph.connected_components(adjacency, directed=False)
     slack_all = np.flatnonzero(producer_is_pressure)
     per_island = np.bincount(island[producer_node[slack_all]], minlength=n_islands)
