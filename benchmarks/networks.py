@@ -26,10 +26,9 @@ BLOCK_M = 100.0  # street block length [m] (a typical Soviet micro-district stre
 SERVICE_M = (10.0, 30.0)  # building service pipe length range [m] ([E])
 HOUSES_PER_STREET = 4  # buildings connected along one street segment ([E])
 TOTAL_HEAT_CAP_W = 30e6  # keeps the trunk within DN500 at 150 Pa/m for any N ([E])
-HEAT_PER_BUILDING_W = (
-    150e3  # mean design load of a building ([E], §2.1: 5 800 m2 x 80 W/m2 ≈ 460 kW
-)
-#                               for a 9-storey block; smaller buildings dominate in number)
+# mean design load of a building ([E]; kharkiv-figures.md §2.1-2.2: a 9-storey block of
+# 5 800 m2 at 80 W/m2 draws ≈ 460 kW, smaller buildings dominate in number)
+HEAT_PER_BUILDING_W = 150e3
 GROUND_C = 5.0  # ground temperature at pipe depth in the heating season [°C] ([U], Minenergo norm)
 DESIGN_DT_K = 25.0  # 95/70 design difference [K] (kharkiv-figures.md §4.1)
 SECOND_PRODUCER_SHARE = 0.25  # share of the design flow the optional CHP injects ([E])

@@ -392,6 +392,16 @@ def test_producer_structure_errors() -> None:
         HydraulicNetwork.from_frames(nodes, pipes, cons, prod.assign(pump_efficiency=1.5))
 
 
+def test_pump_lift_can_be_given_as_dp_and_valves_default_open() -> None:
+    nodes, pipes, cons, prod = _tables()
+    ref = solve(HydraulicNetwork.from_frames(nodes, pipes, cons, prod))
+    lift = prod.drop(columns="p_return_pa").assign(dp_pa=P_SUPPLY_PA - P_RETURN_PA)
+    net = HydraulicNetwork.from_frames(nodes, pipes.drop(columns="valve_open"), cons, lift)
+    assert net.pipes.valve_open.all()
+    res = solve(net)
+    np.testing.assert_allclose(res.node.p_return_pa, ref.node.p_return_pa)
+
+
 def test_result_tables_are_labelled(tree: HydraulicNetwork) -> None:
     res = solve(tree)
     assert list(res.pipes.index) == ["a", "b", "c", "d", "e"]
