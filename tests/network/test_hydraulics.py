@@ -74,6 +74,25 @@ def test_pressure_drop_continuous_across_regimes_and_derivative_exact() -> None:
     assert np.all(ddp > 0)
 
 
+def test_colebrook_model_everywhere_is_regular_at_rest() -> None:
+    """The pandapipes-like model: Colebrook–White at any Re, finite resistance at zero flow."""
+    d, k, rho, mu = 0.0539, 5e-5, 965.0, 3.15e-4
+    area = np.pi * d**2 / 4
+    re = np.array([0.0, 5.0, 50.0, 1000.0, 3000.0, 5e4])
+    m = re * area * mu / d
+    args = [np.full(len(m), v) for v in (100.0, d, k, rho, mu)]
+    dp, ddp = pressure_drop(m, *args, model="colebrook")
+    assert dp[0] == 0.0 and np.all(np.isfinite(ddp)) and np.all(ddp > 0)
+    lam, _ = colebrook(re[3:], np.full(3, k / d))
+    np.testing.assert_allclose(
+        dp[3:], lam * 100.0 / d * m[3:] ** 2 / (2 * rho * area**2), rtol=1e-12
+    )
+    h = 1e-6 * m[2:]
+    fd = (pressure_drop(m[2:] + h, *[a[2:] for a in args], model="colebrook")[0]
+          - pressure_drop(m[2:] - h, *[a[2:] for a in args], model="colebrook")[0]) / (2 * h)  # fmt: skip
+    np.testing.assert_allclose(ddp[2:], fd, rtol=1e-5)
+
+
 # --- single pipe, analytic -----------------------------------------------------------------
 
 

@@ -19,11 +19,20 @@ singular Jacobian. Regimes:
   value (EPANET interpolates the same gap with a cubic, Rossman 2000, EPANET 2
   Users Manual, Appendix D; the linear blend keeps phi continuous).
 
+That is the default model, ``"colebrook_laminar"``. The model ``"colebrook"``
+applies Colebrook–White at every Reynolds number, as pandapipes does, so that
+both engines can be compared on the same physics in networks with many slow
+pipes; below Re = 10, where the Colebrook factor grows without bound, it holds
+``phi`` at its Re = 10 value (a linear resistance) so that zero flow stays
+regular.
+
 The derivative ``d(dp)/dm`` is exact (implicit differentiation of Colebrook),
 so Newton's method on loop flows converges quadratically.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +47,11 @@ COLEBROOK_A = 2.51  # Colebrook–White constant [-] (as in pandapipes)
 COLEBROOK_B = 3.71  # Colebrook–White constant [-] (as in pandapipes)
 COLEBROOK_TOL = 1e-12  # convergence of x = 1/sqrt(lambda) [-]
 COLEBROOK_MAX_ITER = 50
+
+COLEBROOK_RE_FLOOR = 10.0  # "colebrook" model: phi is held constant below this Re [-]
+
+FrictionModel = Literal["colebrook_laminar", "colebrook"]
+"""Friction factor model: laminar/blend/Colebrook (default) or Colebrook at every Re."""
 
 _LN10 = float(np.log(10.0))
 
@@ -73,11 +87,18 @@ def colebrook(re: FloatArray, rel_roughness: FloatArray) -> tuple[FloatArray, Fl
     return 1.0 / (x * x), dlnlam_dlnre
 
 
-def phi_and_slope(re: FloatArray, rel_roughness: FloatArray) -> tuple[FloatArray, FloatArray]:
+def phi_and_slope(
+    re: FloatArray, rel_roughness: FloatArray, model: FrictionModel = "colebrook_laminar"
+) -> tuple[FloatArray, FloatArray]:
     """``phi = lambda*Re`` [-] and ``d(phi*Re)/dRe = phi + Re*dphi/dRe`` [-] for all regimes.
 
     ``d(phi*Re)/dRe`` is what makes ``d(dp)/dm = C * (phi + Re*phi')``.
     """
+    if model == "colebrook":
+        re_eff = np.maximum(re, COLEBROOK_RE_FLOOR)
+        lam, dlnlam = colebrook(re_eff, rel_roughness)
+        phi_cb = lam * re_eff
+        return phi_cb, np.where(re > COLEBROOK_RE_FLOOR, phi_cb * (2.0 + dlnlam), phi_cb)
     phi = np.full_like(re, LAMINAR_PHI)
     slope = np.full_like(re, LAMINAR_PHI)
     turb = re > RE_LAMINAR
@@ -111,6 +132,7 @@ def pressure_drop(
     roughness_m: FloatArray,
     density_kg_m3: FloatArray,
     viscosity_pa_s: FloatArray,
+    model: FrictionModel = "colebrook_laminar",
 ) -> tuple[FloatArray, FloatArray]:
     """Friction pressure drop [Pa] along the flow and its derivative [Pa/(kg/s)].
 
@@ -119,7 +141,7 @@ def pressure_drop(
     """
     area = 0.25 * np.pi * inner_diameter_m**2
     re = np.abs(mass_flow_kg_s) * inner_diameter_m / (area * viscosity_pa_s)
-    phi, slope = phi_and_slope(re, roughness_m / inner_diameter_m)
+    phi, slope = phi_and_slope(re, roughness_m / inner_diameter_m, model)
     coef = viscosity_pa_s * length_m / (2.0 * density_kg_m3 * area * inner_diameter_m**2)
     return coef * phi * mass_flow_kg_s, coef * slope
 
@@ -143,7 +165,9 @@ class PipeFriction:
         roughness_m: FloatArray,
         density_kg_m3: FloatArray,
         viscosity_pa_s: FloatArray,
+        model: FrictionModel = "colebrook_laminar",
     ) -> None:
+        self.model: FrictionModel = model
         self.length_m = length_m
         self.inner_diameter_m = inner_diameter_m
         self.roughness_m = roughness_m
@@ -153,12 +177,12 @@ class PipeFriction:
     def __call__(self, mass_flow_kg_s: FloatArray) -> tuple[FloatArray, FloatArray]:
         return pressure_drop(
             mass_flow_kg_s, self.length_m, self.inner_diameter_m, self.roughness_m,
-            self.density_kg_m3, self.viscosity_pa_s,
+            self.density_kg_m3, self.viscosity_pa_s, self.model,
         )  # fmt: skip
 
     def subset(self, index: NDArray[np.int64]) -> PipeFriction:
         """The same pipes restricted to ``index``."""
         return PipeFriction(
             self.length_m[index], self.inner_diameter_m[index], self.roughness_m[index],
-            self.density_kg_m3[index], self.viscosity_pa_s[index],
+            self.density_kg_m3[index], self.viscosity_pa_s[index], self.model,
         )  # fmt: skip

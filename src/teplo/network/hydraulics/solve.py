@@ -25,7 +25,7 @@ from teplo.errors import NotConvergedError
 from teplo.network.hydraulics.anderson import AndersonAccelerator
 from teplo.network.hydraulics.assemble import LocalSolution, assemble
 from teplo.network.hydraulics.flows import FlowSolution, node_pressures, solve_flows
-from teplo.network.hydraulics.friction import PipeFriction
+from teplo.network.hydraulics.friction import FrictionModel, PipeFriction
 from teplo.network.hydraulics.local import (
     Iterate,
     LocalNetwork,
@@ -53,6 +53,7 @@ def solve(
     max_iter: int = DEFAULT_MAX_ITER,
     warm_start: HydraulicResult | None = None,
     allow_unsupplied: bool = False,
+    friction: FrictionModel = "colebrook_laminar",
 ) -> HydraulicResult:
     """Solve flows, pressures and temperatures of ``net``.
 
@@ -65,6 +66,9 @@ def solve(
     and connections are unchanged. Consumers cut off from every
     pressure-holding producer raise :class:`InputError` unless
     ``allow_unsupplied``, which reports them with ``supplied=False``.
+    ``friction`` picks the friction factor model (:mod:`.friction`): the
+    default uses 64/Re in laminar flow, ``"colebrook"`` Colebrook–White at
+    every Reynolds number as pandapipes does.
     Raises :class:`NotConvergedError` saying what did not converge and where.
     """
     validate_arrays(net)
@@ -82,7 +86,7 @@ def solve(
             local.cons_node, m_cons, local.n_nodes
         )
         m_slack = -_node_sum(local.island_of_node, injection, len(local.slack))
-        sup, ret, p_s, p_r = _hydraulics(net, local, state, injection, tol, max_iter)
+        sup, ret, p_s, p_r = _hydraulics(net, local, state, injection, tol, max_iter, friction)
         newton += sup.iterations + ret.iterations
         th_s, th_r = _temperatures(
             net, local, state, sup, ret, (p_s, p_r), (m_cons, t_cons_out), m_prod, m_slack
@@ -174,6 +178,7 @@ def _hydraulics(
     injection: FloatArray,
     tol: float,
     max_iter: int,
+    model: FrictionModel,
 ) -> tuple[FlowSolution, FlowSolution, FloatArray, FloatArray]:
     """Flows and pressures of the supply and the return network."""
     topo = local.topo
@@ -182,7 +187,11 @@ def _hydraulics(
     s_rows[rows[rows >= 0]] = injection[rows >= 0]
     supply_friction, return_friction = (
         PipeFriction(
-            local.length_m, local.diameter_m, local.roughness_m, *pipe_properties(t_in, t_out)
+            local.length_m,
+            local.diameter_m,
+            local.roughness_m,
+            *pipe_properties(t_in, t_out),
+            model,
         )
         for t_in, t_out in (
             (state.supply_in, state.supply_out),
