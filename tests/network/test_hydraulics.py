@@ -352,10 +352,23 @@ def test_non_convergence_raises(mesh: HydraulicNetwork, tree: HydraulicNetwork) 
         solve(tree, max_iter=1)
 
 
+def test_long_lightly_loaded_branch_recovers_from_a_starved_first_pass() -> None:
+    """The first pass guesses the flow from 95 °C and starves the consumer (water arrives at
+    51 °C, below its 70 °C return); the steady state, T_in ≈ 78 °C, is found regardless."""
+    net = network([("long", 0, 1, 2000.0, 0.0539)], [("far", 1, 30e3)], u_w_per_m_k=0.4)
+    res = solve(net)
+    t_in = res.consumer.t_supply_c[0]
+    m = 30e3 / (_cp(t_in, 70.0) * (t_in - 70.0))
+    expected = GROUND_C + (SUPPLY_C - GROUND_C) * np.exp(-0.4 * 2000.0 / (m * _cp(SUPPLY_C, t_in)))
+    assert t_in == pytest.approx(expected, abs=1e-4)
+    assert 77.0 < t_in < 79.0
+    assert res.consumer.heat_supplied_w[0] == pytest.approx(30e3, rel=1e-5)
+
+
 def test_supply_too_cold_for_return_temperature_raises() -> None:
     prod = pressure_producer()
     prod["supply_temp_c"] = 69.0  # below the consumers' 70 °C return
-    with pytest.raises(NotConvergedError, match="not above its return temperature"):
+    with pytest.raises(NotConvergedError, match=r"4 consumer\(s\) cannot draw their heat.*c2, c3"):
         solve(network(TREE_PIPES, TREE_CONSUMERS, producers=prod))
 
 

@@ -43,7 +43,8 @@ DEFAULT_TOL = 1e-6  # relative change of flows and temperatures at convergence [
 #                     choice, 1e-4 K on temperatures, far inside the 1 % / 0.5 K validation bands
 DEFAULT_MAX_ITER = 50  # outer passes, and Newton iterations per loop-flow solve
 ANDERSON_DEPTH = 5  # passes remembered by the acceleration (Walker & Ni 2011 use 1-50)
-MIN_DELTA_T_K = 0.1  # smallest supply-return difference a consumer or producer works with [K]
+DT_FLOOR_K = 1.0  # smallest temperature difference a consumer or heat producer works across [K];
+#                   below it a consumer would need > 25 times its 95/70 design flow
 
 
 def solve(
@@ -101,6 +102,7 @@ def solve(
         gx = np.concatenate([g_cons, g_prod])
         change = _change(x, gx, state, new_state)
         if change <= tol:
+            _raise_if_clamped(net, local, new_state)
             solution = LocalSolution(
                 sup, ret, p_s, p_r, th_s, th_r, m_cons, t_cons_out, m_prod, m_slack,
                 it, newton, change,
@@ -132,24 +134,20 @@ def _topology(net: HydraulicNetwork, warm: HydraulicResult | None) -> Topology:
 def _set_point_flows(
     net: HydraulicNetwork, local: LocalNetwork, state: Iterate
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Consumer flows, non-slack producer flows [kg/s] and consumer outlet temperatures [°C]."""
+    """Consumer flows, non-slack producer flows [kg/s] and consumer outlet temperatures [°C].
+
+    A temperature difference below :data:`DT_FLOOR_K` is taken as the floor, so
+    that a pass which briefly starves a consumer (its first flows were guessed
+    from the producer's temperature) does not ask for an unbounded flow;
+    :func:`_raise_if_clamped` rejects a converged state that still needs it.
+    """
     c, g = net.consumers, net.producers
     t_in = state.t_supply[local.cons_node]
     fixed_return = np.isfinite(c.return_temp_c[local.cons])
     t_out = np.where(fixed_return, c.return_temp_c[local.cons], t_in - c.delta_t_k[local.cons])
     heat = c.heat_w[local.cons]
-    drop = t_in - t_out
-    short = (heat > 0) & (drop < MIN_DELTA_T_K)
-    if np.any(short):
-        i = np.flatnonzero(short)[0]
-        raise NotConvergedError(
-            f"consumer '{c.id[local.cons[i]]}': supply temperature {t_in[i]:.2f} °C at its node is "
-            f"not above its return temperature {t_out[i]:.2f} °C (plus {MIN_DELTA_T_K} K); "
-            f"{int(short.sum())} consumer(s) affected. Raise the supply temperature, shorten "
-            "stagnant branches or lower return_temp_c"
-        )
-    drawing = heat > 0
-    m_cons = np.where(drawing, heat / (mean_cp(t_in, t_out) * np.where(drawing, drop, 1.0)), 0.0)
+    drop = np.maximum(t_in - t_out, DT_FLOOR_K)
+    m_cons = np.where(heat > 0, heat / (mean_cp(t_in, t_out) * drop), 0.0)
 
     mode = g.mode[local.prod]
     m_prod = np.where(mode == MASS_FLOW, g.mass_flow_kg_s[local.prod], 0.0)
@@ -157,18 +155,38 @@ def _set_point_flows(
     if np.any(is_heat):
         t_sup = g.supply_temp_c[local.prod]
         t_back = state.t_return[local.prod_node]
-        lift = t_sup - t_back
-        bad = is_heat & (lift < MIN_DELTA_T_K)
-        if np.any(bad):
-            i = np.flatnonzero(bad)[0]
-            raise NotConvergedError(
-                f"producer '{g.id[local.prod[i]]}': return temperature {t_back[i]:.2f} °C at its "
-                f"node is not below its supply temperature {t_sup[i]:.2f} °C; it cannot inject "
-                "heat there"
-            )
-        lift = np.where(is_heat, lift, 1.0)
-        m_prod = np.where(is_heat, g.heat_w[local.prod] / (mean_cp(t_sup, t_back) * lift), m_prod)
+        lift = np.maximum(t_sup - t_back, DT_FLOOR_K)
+        m_heat = g.heat_w[local.prod] / (mean_cp(t_sup, t_back) * lift)
+        m_prod = np.where(is_heat, m_heat, m_prod)
     return m_cons, m_prod, t_out
+
+
+def _raise_if_clamped(net: HydraulicNetwork, local: LocalNetwork, state: Iterate) -> None:
+    """Reject a converged state in which a consumer or heat producer works across less
+    than :data:`DT_FLOOR_K`: it would need an unbounded flow to move its heat."""
+    c, g = net.consumers, net.producers
+    t_in = state.t_supply[local.cons_node]
+    t_ret = c.return_temp_c[local.cons]
+    short = (c.heat_w[local.cons] > 0) & (t_in - t_ret < DT_FLOOR_K)  # NaN (fixed ΔT): False
+    if np.any(short):
+        i = np.flatnonzero(short)
+        names = ", ".join(str(x) for x in c.id[local.cons[i[:10]]])
+        raise NotConvergedError(
+            f"{len(i)} consumer(s) cannot draw their heat: the supply temperature reaching them "
+            f"settles less than {DT_FLOOR_K} K above their return temperature ({names}; e.g. "
+            f"{t_in[i[0]]:.2f} °C against {t_ret[i[0]]:.2f} °C). Raise the supply temperature, "
+            "shorten long lightly loaded branches or lower return_temp_c"
+        )
+    is_heat = (g.mode[local.prod] == HEAT) & (g.heat_w[local.prod] > 0)
+    t_back = state.t_return[local.prod_node]
+    bad = is_heat & (g.supply_temp_c[local.prod] - t_back < DT_FLOOR_K)
+    if np.any(bad):
+        i = np.flatnonzero(bad)[0]
+        raise NotConvergedError(
+            f"producer '{g.id[local.prod[i]]}': the return temperature at its node settles at "
+            f"{t_back[i]:.2f} °C, not {DT_FLOOR_K} K below its supply temperature "
+            f"{g.supply_temp_c[local.prod[i]]:.2f} °C; it cannot inject its heat there"
+        )
 
 
 def _hydraulics(
