@@ -43,6 +43,7 @@ DEFAULT_TOL = 1e-6  # relative change of flows and temperatures at convergence [
 #                     choice, 1e-4 K on temperatures, far inside the 1 % / 0.5 K validation bands
 DEFAULT_MAX_ITER = 50  # outer passes, and Newton iterations per loop-flow solve
 ANDERSON_DEPTH = 5  # passes remembered by the acceleration (Walker & Ni 2011 use 1-50)
+DIVERGENCE_FACTOR = 2.0  # a pass changing the flows this much more than the last one damps
 DT_FLOOR_K = 1.0  # smallest temperature difference a consumer or heat producer works across [K];
 #                   below it a consumer would need > 25 times its 95/70 design flow
 
@@ -81,7 +82,7 @@ def solve(
     m_cons, m_prod, t_cons_out = _set_point_flows(net, local, state)
     accel = AndersonAccelerator(ANDERSON_DEPTH)
     newton = 0
-    change = np.inf
+    change = previous = np.inf
     for it in range(1, max_iter + 1):
         injection = _node_sum(local.prod_node, m_prod, local.n_nodes) - _node_sum(
             local.cons_node, m_cons, local.n_nodes
@@ -108,6 +109,9 @@ def solve(
                 it, newton, change,
             )  # fmt: skip
             return assemble(net, local, solution)
+        if change > DIVERGENCE_FACTOR * previous:
+            accel.slow_down()
+        previous = change
         x_next = accel.step(x, gx)
         m_cons, m_prod = x_next[: len(m_cons)], x_next[len(m_cons) :]
         t_cons_out = g_out
