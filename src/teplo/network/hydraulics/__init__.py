@@ -4,13 +4,21 @@ Build a :class:`HydraulicNetwork` (usually with
 :meth:`HydraulicNetwork.from_frames`) and call :func:`solve`. Trees are solved
 without iteration on the flows (one accumulation up the spanning tree, one
 pressure pass down, one temperature sweep in flow order); meshes by Newton's
-method on the loop flows. Validated against pandapipes
-(``tests/network/test_hydraulics_vs_pandapipes.py``).
+method on the loop flows; an outer loop (Anderson-accelerated) couples the
+consumers' mass flows to the temperatures reaching them. Validated against
+pandapipes (``tests/network/test_hydraulics_vs_pandapipes.py``), timed against
+it in ``benchmarks/hydraulics.py``.
 
 Modules: :mod:`.model` (network arrays and input tables), :mod:`.topology`
-(islands, spanning forest, loops), :mod:`.friction` (Darcy–Weisbach,
-Colebrook–White), :mod:`.flows` (flows and pressures), :mod:`.thermal`
-(temperatures), :mod:`.solve` (the coupled solve), :mod:`.results`.
+(islands, spanning forest, loops; cached per valve state), :mod:`.friction`
+(Darcy–Weisbach, Colebrook–White), :mod:`.flows` (flows and pressures),
+:mod:`.thermal` (temperatures), :mod:`.local` (the supplied part as local
+arrays), :mod:`.anderson` (outer-loop acceleration), :mod:`.solve` (the
+coupled solve), :mod:`.assemble` and :mod:`.results` (the result).
+
+Not modelled: node heights (static head; the consumers' differential
+pressure is unaffected as supply and return run side by side), pumps other
+than the producers', valve or fitting losses, transients.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from teplo.network.hydraulics.model import (
     PipeArrays,
     ProducerArrays,
 )
+from teplo.network.hydraulics.friction import FrictionModel
 from teplo.network.hydraulics.results import (
     ConsumerResults,
     HydraulicResult,
@@ -53,6 +62,7 @@ __all__ = [
     "PRODUCERS_TABLE",
     "ConsumerArrays",
     "ConsumerResults",
+    "FrictionModel",
     "HydraulicNetwork",
     "HydraulicResult",
     "NodeResults",
