@@ -23,6 +23,7 @@ than the producers', valve or fitting losses, transients.
 
 from __future__ import annotations
 
+from teplo.network.hydraulics.friction import FrictionModel
 from teplo.network.hydraulics.model import (
     CONSUMERS_TABLE,
     DEFAULT_MIN_DP_PA,
@@ -36,7 +37,6 @@ from teplo.network.hydraulics.model import (
     PipeArrays,
     ProducerArrays,
 )
-from teplo.network.hydraulics.friction import FrictionModel
 from teplo.network.hydraulics.results import (
     ConsumerResults,
     HydraulicResult,
