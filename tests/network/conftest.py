@@ -11,7 +11,6 @@ from shapely.geometry import LineString, Point, box
 
 from teplo.network.hydraulics import HydraulicNetwork
 
-
 # ---- routing: streets, buildings, sites
 
 CRS = "EPSG:32636"
