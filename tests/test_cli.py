@@ -84,3 +84,40 @@ def test_synth_city_through_demand(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demand", str(city), "--out", str(tmp_path / "study.gpkg")])
     assert result.exit_code == 0, result.output
     assert "panel_9" in result.output
+
+
+def test_network_writes_pipes_for_given_sites(sample_run: tuple[Path, str], tmp_path: Path) -> None:
+    import geopandas as gpd
+    import numpy as np
+    from scipy.cluster.vq import kmeans2
+    from shapely.geometry import Point
+
+    from teplo.io.geopackage import read_layer
+    from teplo.study import open_study
+
+    study_path = tmp_path / "study.gpkg"
+    study_path.write_bytes(sample_run[0].read_bytes())
+    b = open_study(study_path).buildings
+    c = b[b["heated"]].geometry.centroid
+    centres, _ = kmeans2(np.c_[c.x, c.y], 30, seed=1, minit="++")
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"S{i:02d}" for i in range(30)]}, geometry=[Point(p) for p in centres], crs=b.crs
+    ).to_crs(4326)
+    sites.to_file(tmp_path / "sites.geojson")
+    result = runner.invoke(app, ["network", str(study_path), "--sites", str(tmp_path / "sites.geojson")])
+    assert result.exit_code == 0, result.output
+    assert "Trench by DN" in result.output
+    pipes = read_layer(study_path, "pipes")
+    for col in ("pipe_id", "dn", "length_m", "from_node", "to_node", "mass_flow_kg_s",
+                "velocity_m_s", "pressure_drop_pa", "heat_loss_kw", "cost_eur"):
+        assert col in pipes.columns
+    assert (pipes["velocity_m_s"].abs() <= 2.5 + 1e-9).all()
+    assert "buildings" in open_study(study_path).layers  # earlier layers kept
+
+
+def test_network_without_sites_says_what_to_do(sample_run: tuple[Path, str], tmp_path: Path) -> None:
+    study_path = tmp_path / "study.gpkg"
+    study_path.write_bytes(sample_run[0].read_bytes())
+    result = runner.invoke(app, ["network", str(study_path)])
+    assert result.exit_code == 1
+    assert "--sites" in result.output and "teplo plan" in result.output

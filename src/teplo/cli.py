@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from teplo.errors import TeploError
+from teplo.errors import TeploError, TeploWarning
 
 app = typer.Typer(
     name="teplo",
@@ -38,8 +39,14 @@ def _friendly_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def show(message: Any, category: Any, *_: Any, **__: Any) -> None:
+            err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", TeploWarning)
+                warnings.showwarning = show
+                return func(*args, **kwargs)
         except TeploError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(code=1) from None
@@ -121,6 +128,57 @@ def _print_demand_summary(study: Any) -> None:
          "design_gcal_h": "{:,.2f}", "annual_gwh": "{:,.2f}", "w_per_m2": "{:,.0f}",
          "residents": "{:,.0f}"},
     )
+
+
+@app.command()
+@_friendly_errors
+def network(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study written by `teplo demand`.")],
+    sites: Annotated[
+        Path | None, typer.Option("--sites", help="Plant sites (GeoJSON/GeoPackage points, site_id).")
+    ] = None,
+    existing: Annotated[
+        Path | None, typer.Option("--existing", help="Existing pipes (lines with dn, laying_year).")
+    ] = None,
+    regime: Annotated[str, typer.Option("--regime", help="Supply/return temperatures: 95/70, 105/70, 130/70.")] = "95/70",
+    max_dp_pa_per_m: Annotated[float, typer.Option("--max-dp-pa-per-m", help="Max pressure gradient, Pa/m.")] = 150.0,
+    method: Annotated[str, typer.Option("--method", help="Routing: steiner or milp.")] = "steiner",
+    rings: Annotated[bool, typer.Option("--rings", help="Close rings for redundancy.")] = False,
+) -> None:
+    """Route, size and solve the heat networks of a study; writes layers pipes and network_nodes."""
+    from pydantic import ValidationError
+
+    from teplo.pipeline import run_network_stage
+    from teplo.study import open_study
+
+    try:
+        from teplo.network.design import NetworkSettings
+
+        settings = NetworkSettings.model_validate(
+            {"regime": regime, "max_dp_pa_per_m": max_dp_pa_per_m, "method": method, "rings": rings}
+        )
+    except ValidationError as exc:
+        raise TeploError(f"invalid network setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
+    study = open_study(study_path)
+    design = run_network_stage(study, sites=sites, existing=existing, settings=settings, progress=console)
+    study.save(study_path)
+    _print_network_summary(design)
+    console.print(f"wrote layers pipes, network_nodes to {study_path}")
+
+
+def _print_network_summary(design: Any) -> None:
+    t = design.totals
+    by_dn = design.trench_by_dn.assign(trench_km=lambda f: f["trench_m"] / 1e3)
+    print_frame("Trench by DN", by_dn[["trench_km", "cost_eur"]],
+                {"trench_km": "{:,.2f}", "cost_eur": "{:,.0f}"})
+    console.print(
+        f"sites {t['sites']:.0f}, buildings {t['buildings_connected']:.0f}, route {t['route_km']:.1f} km "
+        f"(new {t['new_trench_km']:.1f}, reused {t['reused_km']:.1f}), cost EUR {t['cost_eur']:,.0f}; "
+        f"design state: delivered {t['delivered_kw'] / 1e3:,.1f} MW, losses {t['heat_loss_kw'] / 1e3:,.2f} MW "
+        f"({100 * t['loss_share']:.1f} %), pumps {t['pump_power_kw']:,.0f} kW"
+    )
+    for w in design.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
 
 
 @app.command()

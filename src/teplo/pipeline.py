@@ -47,3 +47,49 @@ def run_demand_stage(
         "import_report": loaded.report.summary(),
     }
     return Study(layers={"buildings": buildings, "streets": loaded.streets}, meta=meta)
+
+
+def run_network_stage(
+    study: Study,
+    *,
+    sites: str | os.PathLike[str] | None = None,
+    existing: str | os.PathLike[str] | None = None,
+    settings: Any = None,
+    progress: Any = None,
+) -> Any:
+    """Design the networks of ``study`` and put layers ``pipes`` and ``network_nodes`` in it.
+
+    Sites come from ``sites`` (a file) or, when absent, from the study's planned
+    ``sites`` layer (rows with ``chosen``), with its building assignment.
+    """
+    import geopandas as gpd
+
+    from teplo.errors import InputError
+    from teplo.io.sites import read_existing_pipes, read_sites
+    from teplo.network.design import design_network
+
+    buildings = study.layers.get("buildings")
+    streets = study.layers.get("streets")
+    if not isinstance(buildings, gpd.GeoDataFrame) or "design_load_kw" not in buildings:
+        raise InputError("the study has no buildings with demand; run `teplo demand` first")
+    if not isinstance(streets, gpd.GeoDataFrame) or streets.empty:
+        raise InputError("the study has no streets; the network follows streets")
+    assignment = None
+    if sites is not None:
+        site_table = read_sites(sites, buildings.crs)
+    elif "sites" in study.layers:
+        planned = study.layers["sites"]
+        site_table = planned[planned["chosen"].astype(bool)] if "chosen" in planned else planned
+        if "site_id" in buildings:
+            assignment = buildings.set_index("building_id")["site_id"].replace("", None).dropna()
+    else:
+        raise InputError("give --sites SITES.geojson, or run `teplo plan` first to choose sites")
+    if progress is not None:
+        progress.print(f"[bold]·[/] routing and sizing networks for {len(site_table)} site(s)")
+    existing_pipes = read_existing_pipes(existing, buildings.crs) if existing is not None else None
+    design = design_network(buildings, streets, site_table, existing=existing_pipes,
+                            assignment=assignment, settings=settings)
+    study.layers["pipes"] = design.pipes
+    study.layers["network_nodes"] = design.nodes
+    study.meta["network_totals"] = design.totals
+    return design
