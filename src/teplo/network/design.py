@@ -113,6 +113,7 @@ class NetworkDesign:
     trench_by_dn: pd.DataFrame
     too_small_existing: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    hydraulic_tables: tuple[pd.DataFrame, ...] = ()
 
 
 def _cost_per_metre(catalogue: pd.DataFrame, settings: NetworkSettings) -> CostPerMetre:
@@ -234,8 +235,9 @@ def design_network(
         is_existing, 0.0, pipes["length_m"] * par["cost_eur_per_m"].to_numpy()
     )
 
-    result = _solve_design(frames.nodes, pipes, consumers, frames.producers, par, s, t_s, t_r)
+    tables, result = design_state(frames.nodes, pipes, consumers, frames.producers, s, cat)
     design = _assemble(routes, frames.nodes, pipes, result, s)
+    design.hydraulic_tables = tables
     design.warnings[:0] = warn
     return design
 
@@ -334,24 +336,32 @@ def _route_per_site(
     return routes, frames, warn
 
 
-def _hydraulic_inputs(
+HydraulicTables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def _hydraulic_tables(
     nodes: pd.DataFrame,
     pipes: pd.DataFrame,
     consumers: pd.DataFrame,
     producers: pd.DataFrame,
-    par: pd.DataFrame,
     s: NetworkSettings,
-    t_r: float,
-    t_s: float,
     lift_pa: float,
-) -> HydraulicNetwork:
-    """The four hydraulic tables for the design state (every consumer at its design load)."""
+    catalogue: pd.DataFrame | None = None,
+) -> HydraulicTables:
+    """The four hydraulic tables for the design state (every consumer at its design load).
+
+    ``pipes`` need pipe_id, from_node, to_node, length_m, dn; ``consumers``
+    building_id, node_id, design_load_kw; ``producers`` site_id, node_id.
+    """
+    cat = (load_pipe_catalogue() if catalogue is None else catalogue).set_index("dn")
+    par = cat.loc[pipes["dn"].to_numpy(np.int64)]
+    t_s, t_r = regime_temperatures_c(s.regime)
     hn = pd.DataFrame({"node_id": nodes["node_id"].astype(str)})
     hp = pd.DataFrame(
         {
-            "pipe_id": pipes["pipe_id"].astype(str),
-            "from_node": pipes["from_node"].astype(str),
-            "to_node": pipes["to_node"].astype(str),
+            "pipe_id": pipes["pipe_id"].astype(str).to_numpy(),
+            "from_node": pipes["from_node"].astype(str).to_numpy(),
+            "to_node": pipes["to_node"].astype(str).to_numpy(),
             "length_m": np.maximum(pipes["length_m"].to_numpy(np.float64), 0.01),
             "inner_diameter_m": par["inner_diameter_mm"].to_numpy(np.float64) / 1e3,
             "roughness_mm": par["roughness_mm"].to_numpy(np.float64),
@@ -361,8 +371,8 @@ def _hydraulic_inputs(
     )
     hc = pd.DataFrame(
         {
-            "consumer_id": consumers["building_id"].astype(str),
-            "node": consumers["node_id"].astype(str),
+            "consumer_id": consumers["building_id"].astype(str).to_numpy(),
+            "node": consumers["node_id"].astype(str).to_numpy(),
             "heat_w": consumers["design_load_kw"].to_numpy(np.float64) * 1e3,
             "return_temp_c": t_r,
             "min_dp_pa": s.min_dp_pa,
@@ -371,56 +381,66 @@ def _hydraulic_inputs(
     # Each site has its own network (ids prefixed by site), so each producer holds the
     # pressure of its island: a circulation pump with fixed supply and return pressure.
     served = producers.sort_values("site_id")
-    mode = np.full(len(served), "pressure", dtype=object)
     hpr = pd.DataFrame(
         {
-            "producer_id": served["site_id"].astype(str),
-            "node": served["node_id"].astype(str),
-            "mode": mode,
+            "producer_id": served["site_id"].astype(str).to_numpy(),
+            "node": served["node_id"].astype(str).to_numpy(),
+            "mode": "pressure",
             "supply_temp_c": t_s,
-            "p_supply_pa": 2e5
-            + lift_pa,  # return side held at 2 bar(g): static head of a 5–9-storey block [E]
+            # return side held at 2 bar(g), about the static head of a 9-storey block [E]
+            "p_supply_pa": 2e5 + lift_pa,
             "p_return_pa": 2e5,
-            "heat_w": served["design_load_kw"].to_numpy(np.float64) * 1e3,
             "pump_efficiency": s.pump_efficiency,
         }
     )
-    return HydraulicNetwork.from_frames(hn, hp, hc, hpr, allow_unsupplied=True)
+    return hn, hp, hc, hpr
 
 
-def _solve_design(
+def design_state(
     nodes: pd.DataFrame,
     pipes: pd.DataFrame,
     consumers: pd.DataFrame,
     producers: pd.DataFrame,
-    par: pd.DataFrame,
-    s: NetworkSettings,
-    t_s: float,
-    t_r: float,
-) -> HydraulicResult:
-    """Solve the design state, then set the pump lift so the critical consumer gets ``min_dp_pa``.
+    settings: NetworkSettings | None = None,
+    catalogue: pd.DataFrame | None = None,
+) -> tuple[HydraulicTables, HydraulicResult]:
+    """Solve the design state with the pump lift that gives the critical consumer ``min_dp_pa``.
 
     Flows do not depend on the lift (consumers draw their heat at a fixed return
     temperature), so a first solve with a generous lift gives every consumer's
     pressure loss, and the second solve (warm-started) runs at the needed lift.
+    Returns the final tables (for later checks, e.g. the stress tests) and result.
     """
+    s = settings or NetworkSettings()
     if producers.empty:
         raise InputError("no plant site is connected to the network")
     trial = 10e5
-    first = solve(
-        _hydraulic_inputs(nodes, pipes, consumers, producers, par, s, t_r, t_s, trial),
-        allow_unsupplied=True,
-    )
-    dp = first.consumers["dp_pa"].to_numpy(np.float64) if len(consumers) else np.array([trial])
+    tables = _hydraulic_tables(nodes, pipes, consumers, producers, s, trial, catalogue)
+    first = solve(HydraulicNetwork.from_frames(*tables, allow_unsupplied=True), allow_unsupplied=True)
+    dp = first.consumers["dp_pa"].to_numpy(np.float64)
     finite = dp[np.isfinite(dp)]
-    lift = trial - (float(finite.min()) if finite.size else trial) + s.min_dp_pa
-    return solve(
-        _hydraulic_inputs(
-            nodes, pipes, consumers, producers, par, s, t_r, t_s, max(lift, s.min_dp_pa)
-        ),
-        warm_start=first,
-        allow_unsupplied=True,
+    lift = max(trial - (float(finite.min()) if finite.size else trial) + s.min_dp_pa, s.min_dp_pa)
+    tables = _hydraulic_tables(nodes, pipes, consumers, producers, s, lift, catalogue)
+    net = HydraulicNetwork.from_frames(*tables, allow_unsupplied=True)
+    return tables, solve(net, warm_start=first, allow_unsupplied=True)
+
+
+def tables_from_layers(
+    pipes: pd.DataFrame, network_nodes: pd.DataFrame, buildings: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Nodes, pipes, consumers and producers from a saved study's ``pipes``/``network_nodes``."""
+    nodes = network_nodes[["node_id"]].astype(str)
+    b_nodes = network_nodes[network_nodes["kind"] == "building"]
+    consumers = pd.DataFrame(
+        {"building_id": b_nodes["building_id"].astype(str), "node_id": b_nodes["node_id"].astype(str)}
+    ).merge(
+        buildings[["building_id", "design_load_kw"]].astype({"building_id": str}), on="building_id"
     )
+    s_nodes = network_nodes[network_nodes["kind"] == "site"]
+    producers = pd.DataFrame(
+        {"site_id": s_nodes["site_id"].astype(str), "node_id": s_nodes["node_id"].astype(str)}
+    )
+    return nodes, pipes, consumers, producers
 
 
 def _assemble(
