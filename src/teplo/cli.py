@@ -183,6 +183,45 @@ def _print_network_summary(design: Any) -> None:
 
 @app.command()
 @_friendly_errors
+def stress(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study with a plan (`teplo plan`).")],
+    scenarios: Annotated[
+        str, typer.Option("--scenarios", help="Families: n-1,n-2,strike,blackout,gas,pipe.")
+    ] = "n-1,n-2,strike,blackout,gas,pipe",
+    temp_c: Annotated[float, typer.Option("--temp-c", help="Outdoor temperature, °C.")] = -20.0,
+    radius_m: Annotated[float, typer.Option("--radius-m", help="Strike radius, m.")] = 300.0,
+    duration_h: Annotated[float, typer.Option("--duration-h", help="Scenario window, h.")] = 48.0,
+    scheduler: Annotated[
+        str | None, typer.Option("--dask", help="'local' or a dask scheduler address for large sweeps.")
+    ] = None,
+) -> None:
+    """Stress-test the plan: strikes, blackouts, gas loss, pipe breaks; who goes cold and how fast."""
+    from teplo.pipeline import run_stress_stage
+    from teplo.study import open_study
+
+    families = tuple(f.strip() for f in scenarios.split(",") if f.strip())
+    study = open_study(study_path)
+    result = run_stress_stage(study, families=families, temp_c=temp_c, radius_m=radius_m,
+                              duration_h=duration_h, client=scheduler, progress=console)
+    study.save(study_path)
+    _print_stress_summary(result)
+    console.print(f"wrote layers scenarios, building_outcomes to {study_path}")
+
+
+def _print_stress_summary(result: Any) -> None:
+    print_frame("Scenarios by family (who decided them)", result.summary, {})
+    table = result.scenarios
+    cols = [c for c in ("residents_below_12c_12h", "residents_below_12c_24h", "residents_below_12c_48h",
+                        "buildings_drained", "priority_affected", "unserved_heat_mwh") if c in table]
+    agg = table.groupby("family")[cols].max()
+    agg.index.name = "family (worst case)"
+    print_frame("Worst case per family", agg, {c: "{:,.0f}" for c in cols})
+    worst = result.worst.set_index("scenario_id")[[c for c in ("description", *cols[:2]) if c in result.worst]]
+    print_frame("Worst scenarios", worst.head(5), {c: "{:,.0f}" for c in cols})
+
+
+@app.command()
+@_friendly_errors
 def run(
     area: Annotated[Path | None, typer.Argument(help="Area file (see `teplo demand`).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),

@@ -93,3 +93,64 @@ def run_network_stage(
     study.layers["network_nodes"] = design.nodes
     study.meta["network_totals"] = design.totals
     return design
+
+
+def run_stress_stage(
+    study: Study,
+    *,
+    families: tuple[str, ...] = ("n-1", "n-2", "strike", "blackout", "gas", "pipe"),
+    temp_c: float = -20.0,
+    radius_m: float = 300.0,
+    duration_h: float = 48.0,
+    client: Any = None,
+    hydraulic: bool = True,
+    progress: Any = None,
+) -> Any:
+    """Stress-test the study's plan; puts layers ``scenarios`` and ``building_outcomes`` in it.
+
+    Needs the plan's ``units`` and ``sites`` (``teplo plan``) and buildings with
+    ``site_id``; uses the designed network (``teplo network``) when present, with
+    the hydraulic solver deciding the scenarios screening cannot.
+    """
+    import numpy as np
+
+    from teplo.errors import InputError
+    from teplo.network.design import NetworkSettings, design_state, tables_from_layers
+    from teplo.resilience import run_stress
+    from teplo.resilience.hydraulic_check import hydraulic_check
+
+    for name in ("buildings", "units", "sites"):
+        if name not in study.layers:
+            raise InputError(f"the study has no '{name}' layer; run `teplo plan` first")
+    buildings = study.layers["buildings"]
+    if "site_id" not in buildings:
+        raise InputError("buildings carry no site_id; run `teplo plan` first")
+    b = buildings.copy()
+    b["site_id"] = b["site_id"].astype("string").fillna("").astype(str)
+    if "district_id" not in b:
+        b["district_id"] = b["site_id"]
+    b["district_id"] = b["district_id"].astype("string").fillna("").astype(str)
+    sites = study.layers["sites"]
+    if "chosen" in sites:
+        sites = sites[sites["chosen"].astype(bool)]
+    pipes = study.layers.get("pipes")
+    nodes = study.layers.get("network_nodes")
+    check = None
+    if pipes is not None and nodes is not None and hydraulic and len(pipes):
+        settings = NetworkSettings.model_validate(study.settings.get("network", {}))
+        tables, _ = design_state(*tables_from_layers(pipes, nodes, b), settings)
+        check = hydraulic_check(
+            *tables,
+            pipe_order=pipes["pipe_id"].astype(str).to_numpy(),
+            site_order=np.asarray(sites["site_id"].astype(str)),
+        )
+    if progress is not None:
+        progress.print(f"[bold]·[/] stress-testing: {', '.join(families)} at {temp_c:g} °C")
+    result = run_stress(
+        b, study.layers["units"], sites, pipes=pipes, network_nodes=nodes, families=families,
+        temp_c=temp_c, radius_m=radius_m, duration_h=duration_h, network_check=check, client=client,
+    )
+    study.layers["scenarios"] = result.scenarios
+    study.layers["building_outcomes"] = result.building_outcomes
+    study.meta["stress_summary"] = result.summary.reset_index().to_dict(orient="records")
+    return result
