@@ -42,13 +42,17 @@ class DemandSettings(BaseModel):
     )
 
 
+Family = Literal["n-1", "n-2", "strike", "blackout", "gas", "pipe"]
+FAMILIES: tuple[Family, ...] = ("n-1", "n-2", "strike", "blackout", "gas", "pipe")
+
+
 class StressRunSettings(BaseModel):
     """Stress stage: which scenario families, at what temperature, radius and duration."""
 
     model_config = ConfigDict(extra="forbid")
 
-    families: list[Literal["n-1", "n-2", "strike", "blackout", "gas", "pipe"]] = Field(
-        default_factory=lambda: ["n-1", "n-2", "strike", "blackout", "gas", "pipe"],
+    families: list[Family] = Field(
+        default_factory=lambda: list(FAMILIES),
         description="Scenario families to run.",
     )
     temp_c: float = Field(
