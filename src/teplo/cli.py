@@ -76,6 +76,24 @@ def print_frame(title: str, frame: Any, formats: dict[str, str] | None = None) -
 
 @app.command()
 @_friendly_errors
+def config(
+    example: Annotated[bool, typer.Option("--example", help="Print a fully commented settings file.")] = False,
+    check: Annotated[Path | None, typer.Option("--check", help="Validate a settings file.")] = None,
+) -> None:
+    """Print an example settings file, or check one."""
+    from teplo.settings import example_toml, load_settings
+
+    if check is not None:
+        load_settings(check)
+        console.print(f"{check}: settings are valid")
+    elif example:
+        typer.echo(example_toml())
+    else:
+        raise TeploError("give --example to print a settings file, or --check FILE to validate one")
+
+
+@app.command()
+@_friendly_errors
 def synth(
     out: Annotated[Path, typer.Option("--out", help="GeoPackage to write (layers buildings, streets).")],
     buildings: Annotated[int, typer.Option("--buildings", help="Number of heated buildings.")] = 500,
