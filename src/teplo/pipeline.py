@@ -20,8 +20,12 @@ def run_demand_stage(
     weather: str | os.PathLike[str] | None = None,
     overrides: str | os.PathLike[str] | None = None,
     progress: Any = None,
+    climate_overrides: dict[str, float] | None = None,
 ) -> Study:
-    """Import ``area`` (a path or an :class:`Area`) and compute every building's demand."""
+    """Import ``area`` (a path or an :class:`Area`) and compute every building's demand.
+
+    ``climate_overrides`` (design_temp_c, indoor_temp_c) replace the climate's defaults.
+    """
     from teplo.climate import climate_from_file, kharkiv_climate
     from teplo.demand import compute_demand, read_overrides_csv
     from teplo.io.load import load_area
@@ -35,7 +39,8 @@ def run_demand_stage(
     else:
         say(f"importing {area}")
         loaded, source = load_area(area), str(Path(area).name)
-    climate = kharkiv_climate() if weather is None else climate_from_file(Path(weather))
+    extra = climate_overrides or {}
+    climate = kharkiv_climate(**extra) if weather is None else climate_from_file(Path(weather), **extra)
     say(f"computing demand ({len(loaded.buildings)} buildings, climate {climate.name})")
     override_table = read_overrides_csv(Path(overrides)) if overrides is not None else None
     buildings = compute_demand(loaded.buildings, climate, overrides=override_table)
@@ -154,3 +159,41 @@ def run_stress_stage(
     study.layers["building_outcomes"] = result.building_outcomes
     study.meta["stress_summary"] = result.summary.reset_index().to_dict(orient="records")
     return result
+
+
+# ---- uniform stage functions for teplo.workflow: (study, settings, progress) -> None
+
+
+def _skip(study: Study, stage: str, why: str, progress: Any) -> None:
+    """Record that ``stage`` was not computed and why (the report shows it)."""
+    skipped = dict(study.meta.get("skipped", {}))
+    skipped[stage] = why
+    study.meta["skipped"] = skipped
+    if progress is not None:
+        progress.print(f"[bold]·[/] {stage}: not computed ({why})")
+
+
+def _done(study: Study, stage: str) -> None:
+    skipped = dict(study.meta.get("skipped", {}))
+    skipped.pop(stage, None)
+    study.meta["skipped"] = skipped
+
+
+def network_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Network stage of ``teplo run``: needs the plan's sites."""
+    if "sites" not in study.layers:
+        _skip(study, "network", "no plant sites: the plan stage did not run", progress)
+        return
+    run_network_stage(study, settings=settings.network, progress=progress)
+    _done(study, "network")
+
+
+def stress_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Stress stage of ``teplo run``: needs the plan's units and sites."""
+    if "units" not in study.layers or "sites" not in study.layers:
+        _skip(study, "stress", "no units: the plan stage did not run", progress)
+        return
+    st = settings.stress
+    run_stress_stage(study, families=tuple(st.families), temp_c=st.temp_c, radius_m=st.radius_m,
+                     duration_h=st.duration_h, client=st.dask, progress=progress)
+    _done(study, "stress")
