@@ -35,7 +35,7 @@ def add_fake_layers(study: Study, *, seed: int = 0, n_districts: int = 4, coolin
     meta = dict(study.meta)
     b = layers["buildings"]
     sites = _sites(layers)
-    b["site_id"] = _assignment(b, layers.get("network_nodes"), sites)
+    b["site_id"] = _assignment(b, layers.get("network_nodes"), layers.get("pipes"), sites)
     district_of_site = _district_of_site(sites, n_districts)
     b["district_id"] = b["site_id"].map(district_of_site).fillna("")
     load = b.loc[b["heated"].astype(bool)].groupby("site_id")["design_load_kw"].sum()
@@ -87,14 +87,19 @@ def _sites(layers: dict[str, pd.DataFrame]) -> gpd.GeoDataFrame:
                             geometry=pts.iloc[pick].to_numpy(), crs=b.crs)
 
 
-def _assignment(b: gpd.GeoDataFrame, nodes: pd.DataFrame | None, sites: gpd.GeoDataFrame) -> pd.Series:
-    """Site of each building: its network node's site, else the nearest site."""
+def _assignment(
+    b: gpd.GeoDataFrame, nodes: pd.DataFrame | None, pipes: pd.DataFrame | None, sites: gpd.GeoDataFrame
+) -> pd.Series:
+    """Site of each building: the site of the pipe ending at its network node, else the nearest site."""
     pts = b.geometry.representative_point()
     sx, sy = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     nearest = np.argmin(np.hypot(pts.x.to_numpy()[:, None] - sx, pts.y.to_numpy()[:, None] - sy), axis=1)
     out = pd.Series(sites["site_id"].to_numpy()[nearest], index=b.index)
-    if nodes is not None and "building_id" in nodes.columns:
-        at = nodes[nodes["kind"] == "building"].set_index("building_id")["site_id"]
+    if nodes is not None and pipes is not None and "building_id" in nodes.columns:
+        site_of_node = pipes.set_index("to_node")["site_id"]
+        site_of_node = site_of_node[~site_of_node.index.duplicated()]
+        at = nodes[nodes["kind"] == "building"].set_index("building_id")["node_id"].map(site_of_node)
+        at = at[~at.index.duplicated()].replace("", np.nan)
         out = b["building_id"].map(at).fillna(out)
     return out.where(b["heated"].astype(bool), "").astype(str)
 
@@ -239,7 +244,10 @@ def _stress(
         "must_drain_in_worst": to5[worst, cols] <= dur[worst],
         "worst_scenario_id": np.where(np.isfinite(to12.min(axis=0)), scen["scenario_id"].to_numpy()[worst], ""),
     })
-    order = np.argsort(outcomes["worst_hours_to_12c"].to_numpy(), kind="stable")[:6]
+    # the coldest building of each of six typologies, so that the curves differ
+    ranked = np.argsort(outcomes["worst_hours_to_12c"].to_numpy(), kind="stable")
+    first_of_type = pd.Series(ranked, index=heated["typology"].to_numpy()[ranked])
+    order = first_of_type[~first_of_type.index.duplicated()].to_numpy()[:6]
     t = np.arange(0.0, 73.0, 2.0)
     teq = t_eq[worst[order], order][:, None]
     temp = teq + (20.0 - teq) * np.exp(-t[None, :] / tau[0, order][:, None])

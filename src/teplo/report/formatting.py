@@ -198,13 +198,13 @@ def html_table(
         ]
     index_name = index_label if index_label is not None else column_format(str(frame.index.name or "")).label
     head = "".join(
-        f'<th class="{"text" if _is_text(frame[c], c, text_columns) else "num"}">{html.escape(f.header)}</th>'
+        f'<th class="{_cell_class(frame[c], c, text_columns)}">{html.escape(f.header)}</th>'
         for c, f in zip(cols, formats, strict=True)
     )
     rows = []
     for idx, row in zip(frame.index, frame[cols].itertuples(index=False, name=None), strict=True):
         cells = "".join(
-            f'<td class="{"text" if _is_text(frame[c], c, text_columns) else "num"}">{fmt_cell(v, f.digits)}</td>'
+            f'<td class="{_cell_class(frame[c], c, text_columns)}">{fmt_cell(v, f.digits)}</td>'
             for c, f, v in zip(cols, formats, row, strict=True)
         )
         cls = ' class="total"' if str(idx) == "total" else ""
@@ -268,6 +268,12 @@ def _with_unit(value: object, unit: object, digits: int) -> str:
         return DASH
     u = f" {unit}" if isinstance(unit, str) and unit else ""
     return html.escape(fmt_number(value, digits) + u)
+
+
+def _cell_class(series: pd.Series, name: str, text_columns: Sequence[str]) -> str:
+    """'num' or 'text', plus ``col-<name>`` so that CSS can size particular columns."""
+    kind = "text" if _is_text(series, name, text_columns) else "num"
+    return f"{kind} col-{re.sub(r'[^a-z0-9_-]', '', name.lower())}"
 
 
 def _is_text(series: pd.Series, name: str, text_columns: Sequence[str]) -> bool:

@@ -58,6 +58,7 @@ caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 9px; vertical-align: top; }
 thead th { background: var(--bg); border-bottom: 2px solid #b8c2cc; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; } td.text, th.text { text-align: left; }
+td.col-description, td.col-label, td.col-unit_list { min-width: 24ch; }
 tbody th { font-weight: 500; white-space: nowrap; }
 tr.total td, tr.total th { font-weight: 700; border-top: 2px solid #b8c2cc; }
 tbody tr:hover { background: #fafbfc; }
@@ -110,17 +111,29 @@ def write_report(
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to a temporary file beside ``path``, then rename it over ``path``."""
+    """Write ``text`` (UTF-8) to a temporary file beside ``path``, then rename it over ``path``.
+
+    The file gets the usual permissions (0666 less the umask), not the
+    private 0600 of a temporary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _area_name(study: Study) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
+from teplo.report.formatting import fmt_number
 from teplo.report.tables import numeric_column, unit_lists
 from teplo.units import MW_PER_GCAL_H
 
@@ -33,9 +34,14 @@ COLD_BINS_H: tuple[float, ...] = (6.0, 12.0, 24.0, 48.0)
 COLD_COLOURS: tuple[str, ...] = ("#08306b", "#2171b5", "#6baed6", "#c6dbef", "#eef5fb", "#e5f5e0")
 UNHEATED_COLOUR = "#d9d9d9"
 #: Pipe classes by DN (upper bound of each class), line widths [px] and colours.
+#: Greys, so that pipes read apart from both building colourings (warm loads, blue cold).
 PIPE_CLASSES: tuple[tuple[int, float, str], ...] = (
-    (50, 1.0, "#9ecae1"), (80, 1.5, "#6baed6"), (125, 2.0, "#4292c6"), (200, 3.0, "#2171b5"),
-    (300, 4.0, "#08519c"), (500, 5.0, "#08306b"), (10_000, 6.0, "#041f45"),
+    (50, 1.0, "#a3a3a3"), (80, 1.5, "#8a8a8a"), (125, 2.0, "#6e6e6e"), (200, 3.0, "#545454"),
+    (300, 4.0, "#3b3b3b"), (500, 5.0, "#242424"), (10_000, 6.0, "#000000"),
+)
+#: Site markers: (legend name, symbol, colour) for boiler-only sites and sites with CHP.
+SITE_STYLES: tuple[tuple[str, str, str], ...] = (
+    ("boiler house (BMK)", "diamond", "#1b7837"), ("site with gas-engine CHP", "star", "#7b3294"),
 )
 MAP_DIV_ID = "map-plot"
 
@@ -165,7 +171,7 @@ def _cold_classes(buildings: pd.DataFrame, hours: pd.Series) -> tuple[np.ndarray
 
 
 def _bin_names(edges: Sequence[float], unit: str) -> list[str]:
-    e = [f"{v:,.0f}".replace(",", "\u202f") for v in edges]
+    e = [fmt_number(v) for v in edges]
     names = [f"< {e[0]} {unit}"]
     names += [f"{a}–{b} {unit}" for a, b in itertools.pairwise(e)]
     names.append(f"≥ {e[-1]} {unit}")
@@ -195,7 +201,7 @@ def _building_traces(
         if polygons:
             x, y = _rings(buildings.geometry[mask], origin)
             traces.append(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=colour,
-                                     line={"color": "#7a7a7a", "width": 0.4}, hoverinfo="skip", **common))
+                                     line={"color": colour, "width": 0.6}, hoverinfo="skip", **common))
         else:
             pts = buildings.geometry[mask].representative_point()
             traces.append(go.Scatter(
@@ -219,24 +225,24 @@ def _hover_text(buildings: pd.DataFrame, hours: pd.Series | None) -> np.ndarray:
     """Hover text per building: id, typology, load in kW and Gcal/h, residents, site, worst case."""
     b = buildings
     load = pd.to_numeric(b["design_load_kw"], errors="coerce").fillna(0.0)
+    name = _esc(b["name"]) if "name" in b.columns else pd.Series("", index=b.index)
     text = (
-        "<b>" + _esc(b["building_id"]) + "</b> " + _esc(b.get("name", pd.Series("", index=b.index)))
+        "<b>" + _esc(b["building_id"]) + "</b> " + name
         + "<br>" + _esc(b["typology"])
-        + "<br>design load " + load.map(lambda v: f"{v:,.0f}") + " kW = "
-        + (load / 1e3 / MW_PER_GCAL_H).map(lambda v: f"{v:,.3f}") + " Gcal/h"
+        + "<br>design load " + _num(load, 0) + " kW = " + _num(load / 1e3 / MW_PER_GCAL_H, 3) + " Gcal/h"
     )
     if "residents" in b.columns:
-        text = text + "<br>" + pd.to_numeric(b["residents"], errors="coerce").fillna(0).map(
-            lambda v: f"{v:,.0f}") + " residents"
+        text = text + "<br>" + _num(numeric_column(b, "residents").fillna(0.0), 0) + " residents"
     if "priority" in b.columns:
         text = text + ", " + _esc(b["priority"])
-    for col, label in (("site_id", "site"), ("district_id", "district")):
+    for col, label in (("site_id", "site"), ("district_id", "micro-district")):
         if col in b.columns:
-            text = text + "<br>" + label + " " + _esc(b[col])
+            ids = _esc(b[col])
+            text = text + ("<br>" + label + " " + ids).where(ids != "", "")
     if hours is not None:
         text = text + "<br>worst case: " + hours.map(
-            lambda h: "never below 12 °C" if not np.isfinite(h) else f"below 12 °C after {h:,.1f} h")
-    return text.str.replace(",", "\u202f", regex=False).to_numpy(dtype=object)
+            lambda h: "never below 12 °C" if not np.isfinite(h) else f"below 12 °C after {fmt_number(h, 1)} h")
+    return text.to_numpy(dtype=object)
 
 
 def _pipe_traces(pipes: gpd.GeoDataFrame, origin: tuple[float, float]) -> list[go.Scatter]:
@@ -266,18 +272,16 @@ def _pipe_traces(pipes: gpd.GeoDataFrame, origin: tuple[float, float]) -> list[g
     num = {c: numeric_column(pipes, c) for c in ("length_m", "velocity_m_s", "dp_pa_per_m", "heat_loss_kw")}
     text = (
         "<b>DN " + pd.Series(dn, index=pipes.index).astype(str) + "</b> " + _esc(pipes["pipe_id"])
-        + "<br>" + num["length_m"].map(lambda v: f"{v:,.0f}") + " m, "
-        + num["velocity_m_s"].abs().map(lambda v: f"{v:.2f}") + " m/s, "
-        + num["dp_pa_per_m"].abs().map(lambda v: f"{v:,.0f}") + " Pa/m"
-        + "<br>heat loss " + num["heat_loss_kw"].map(lambda v: f"{v:,.1f}") + " kW"
+        + "<br>" + _num(num["length_m"], 0) + " m, " + _num(num["velocity_m_s"].abs(), 2) + " m/s, "
+        + _num(num["dp_pa_per_m"].abs(), 0) + " Pa/m"
+        + "<br>heat loss " + _num(num["heat_loss_kw"], 1) + " kW"
     )
     if "site_id" in pipes.columns:
         text = text + ", site " + _esc(pipes["site_id"])
     traces.append(go.Scatter(
         x=_km(mid.x.to_numpy(), origin[0]), y=_km(mid.y.to_numpy(), origin[1]), mode="markers",
         name="pipes (hover)", showlegend=False, hoverinfo="text",
-        text=text.str.replace(",", "\u202f", regex=False).to_numpy(dtype=object),
-        marker={"size": 6, "color": "rgba(0,0,0,0)"},
+        text=text.to_numpy(dtype=object), marker={"size": 6, "color": "rgba(0,0,0,0)"},
     ))
     return traces
 
@@ -321,17 +325,16 @@ def _site_traces(
               if "site_id" in buildings.columns else np.zeros(len(ids), dtype=int))
     size = 7.0 + 11.0 * np.sqrt(heat / heat.max()) if len(heat) and heat.max() > 0 else np.full(len(ids), 9.0)
     text = np.array([
-        f"<b>site {html.escape(s)}</b><br>heat {h / 1e3:,.2f} MW = {h / 1e3 / MW_PER_GCAL_H:,.2f} Gcal/h"
-        f"<br>electric {p / 1e3:,.2f} MW<br>{n:,d} buildings served<br>units: {html.escape(str(lst))}"
+        f"<b>site {html.escape(s)}</b><br>heat {fmt_number(h / 1e3, 2)} MW = "
+        f"{fmt_number(h / 1e3 / MW_PER_GCAL_H, 2)} Gcal/h<br>electric {fmt_number(p / 1e3, 2)} MW"
+        f"<br>{fmt_number(n)} buildings served<br>units: {html.escape(str(lst))}"
         for s, h, p, n, lst in zip(ids, heat, power, served, listing, strict=True)
     ], dtype=object)
-    text = np.array([t.replace(",", "\u202f") for t in text], dtype=object)
     chp = power > 0
     x = _km(chosen.geometry.x.to_numpy(), origin[0])
     y = _km(chosen.geometry.y.to_numpy(), origin[1])
     traces = []
-    for mask, name, symbol, colour in ((~chp, "boiler house (BMK)", "diamond", "#1f1f1f"),
-                                       (chp, "site with gas-engine CHP", "star", "#7b3294")):
+    for mask, (name, symbol, colour) in zip((~chp, chp), SITE_STYLES, strict=True):
         if mask.any():
             traces.append(go.Scatter(
                 x=x[mask], y=y[mask], mode="markers", name=name, legendgroup="sites", hoverinfo="text",
@@ -347,9 +350,8 @@ def _district_labels(districts: gpd.GeoDataFrame, buildings: pd.DataFrame, origi
     pts = districts.geometry.representative_point()
     load = numeric_column(districts, "design_load_kw")
     ids = districts["district_id"].astype(str)
-    text = [f"<b>micro-district {html.escape(d)}</b><br>design load {v / 1e3:,.2f} MW = "
-            f"{v / 1e3 / MW_PER_GCAL_H:,.2f} Gcal/h".replace(",", "\u202f")
-            for d, v in zip(ids, load, strict=True)]
+    text = [f"<b>micro-district {html.escape(d)}</b><br>design load {fmt_number(v / 1e3, 2)} MW = "
+            f"{fmt_number(v / 1e3 / MW_PER_GCAL_H, 2)} Gcal/h" for d, v in zip(ids, load, strict=True)]
     return go.Scatter(
         x=_km(pts.x.to_numpy(), origin[0]), y=_km(pts.y.to_numpy(), origin[1]), mode="text",
         text=ids.to_numpy(dtype=object), hovertext=text, hoverinfo="text", name="micro-district id",
@@ -381,6 +383,11 @@ def _separated(lines: np.ndarray, origin: tuple[float, float]) -> tuple[np.ndarr
 def _km(metres: np.ndarray, origin: float) -> np.ndarray:
     """Metres to km from ``origin``, rounded to the metre, as float32 (compact in the page)."""
     return np.round((np.asarray(metres, dtype=float) - origin) / 1e3, 3).astype(np.float32)
+
+
+def _num(values: pd.Series, digits: int) -> pd.Series:
+    """Numbers as report text (narrow-space thousands, '–' for NaN)."""
+    return values.map(lambda v: fmt_number(v, digits))
 
 
 def _esc(values: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from teplo.report.formatting import fmt_number
 from teplo.units import MW_PER_GCAL_H
 
 LOAD_DURATION_DIV_ID = "load-duration-plot"
@@ -39,8 +40,8 @@ def load_duration_figure(hourly_kw: np.ndarray, design_kw: float | None = None) 
     if design_kw:
         d = design_kw / 1e3
         fig.add_hline(y=d, line={"dash": "dash", "color": "#555555", "width": 1},
-                      annotation_text=f"sum of design loads {d:,.1f} MW = {d / MW_PER_GCAL_H:,.1f} Gcal/h"
-                      .replace(",", "\u202f"), annotation_position="top right")
+                      annotation_text=f"sum of design loads {fmt_number(d, 1)} MW = "
+                      f"{fmt_number(d / MW_PER_GCAL_H, 1)} Gcal/h", annotation_position="top right")
     fig.update_layout(
         **_BASE,
         showlegend=False,

@@ -266,13 +266,13 @@ def _cooling_block(ctx: ReportContext) -> str:
     n = ctx.settings.cooling_buildings
     worst = _worst_buildings(outcomes, n)
     if curves is not None:
-        ids = [i for i in worst if i in set(curves["building_id"].astype(str))] or list(
-            dict.fromkeys(curves["building_id"].astype(str)))[:n]
+        ids = _rank_by_hours(list(dict.fromkeys(curves["building_id"].astype(str))), outcomes)[:n]
         data = curves[curves["building_id"].astype(str).isin(ids)]
         note = ("Indoor temperature as computed by the stress stage (layer cooling_curves), with internal "
                 "gains and partial supply, for the buildings that reach 12 °C soonest.")
     elif worst and b is not None and "tau_h" in b.columns:
-        tau = b.set_index(b["building_id"].astype(str))["tau_h"]
+        tau = pd.to_numeric(b.set_index(b["building_id"].astype(str))["tau_h"], errors="coerce")
+        tau = tau[~tau.index.duplicated()]
         ids = [i for i in worst if i in tau.index and np.isfinite(tau[i])]
         t_out = _worst_temperature(ctx, outcomes, ids)
         data = plots.closed_form_curves(ids, tau[ids].to_numpy(dtype=float), t_out, ctx.settings.cooling_span_h,
@@ -285,6 +285,16 @@ def _cooling_block(ctx: ReportContext) -> str:
         return not_computed("Cooling of the worst-hit buildings", STAGE_COMMANDS["stress"])
     labels = _cooling_labels(b, outcomes, ids)
     return paragraph(note) + figure_div(plots.cooling_figure(data, labels, thresholds), plots.COOLING_DIV_ID)
+
+
+def _rank_by_hours(ids: list[str], outcomes: pd.DataFrame | None) -> list[str]:
+    """``ids`` ordered by their worst-case hours to 12 °C (unknown last), ties by id."""
+    if outcomes is None or "worst_hours_to_12c" not in outcomes.columns:
+        return sorted(ids)
+    h = pd.Series(pd.to_numeric(outcomes["worst_hours_to_12c"], errors="coerce").to_numpy(),
+                  index=outcomes["building_id"].astype(str).to_numpy())
+    h = h[~h.index.duplicated()]
+    return sorted(ids, key=lambda i: (float(h.get(i, np.inf)), i))
 
 
 def _worst_buildings(outcomes: pd.DataFrame | None, n: int) -> list[str]:
@@ -318,6 +328,7 @@ def _cooling_labels(b: pd.DataFrame | None, outcomes: pd.DataFrame | None, ids: 
     labels = pd.Series(ids, index=ids, dtype=object)
     if b is not None:
         bb = b.set_index(b["building_id"].astype(str))
+        bb = bb[~bb.index.duplicated()]
         for i in ids:
             if i in bb.index:
                 tau = f", τ {float(bb['tau_h'].loc[i]):.0f} h" if "tau_h" in bb.columns else ""
