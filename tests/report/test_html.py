@@ -62,6 +62,7 @@ def test_page_is_self_contained(full_html: str) -> None:
                     r"url\(\s*['\"]?https?:", r"<script[^>]+src="):
         assert not re.search(pattern, ours, re.IGNORECASE), pattern
     assert ours.count("Plotly.newPlot(") == len(PLOT_IDS)
+    assert ours.count('"showSendToCloud": false') == len(PLOT_IDS), "no 'Share chart' upload button"
 
 
 def test_ukrainian_units_sit_next_to_si(full_html: str) -> None:

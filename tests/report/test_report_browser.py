@@ -52,6 +52,7 @@ STATE_JS = """
       paths: longPaths.length,
       fills: longPaths.filter(p => p.classList.contains('js-fill')).length,
       markers: el.querySelectorAll('.scatterlayer path.point').length,
+      modebar: Array.from(el.querySelectorAll('.modebar-btn')).map(b => b.getAttribute('data-title')),
       width: r.width, height: r.height,
     };
   }
@@ -138,6 +139,7 @@ def test_report_renders_in_chromium(full_study: Study, chromium: str, tmp_path: 
             assert p["traces"] > 0 and p["points"] > 0, f"#{div_id} has no data: {p}"
             assert p["drawn"] > 0 and (p["paths"] > 0 or p["markers"] > 0), f"#{div_id} drew nothing: {p}"
             assert p["width"] > 400 and p["height"] > 300, f"#{div_id} has no size: {p}"
+            assert not any("share" in t.lower() or "cloud" in t.lower() for t in p["modebar"]), p["modebar"]
         m = state["plots"][MAP_DIV_ID]
         assert m["fills"] >= 3, f"building polygons not filled: {m}"
         assert m["markers"] >= 20, f"site markers missing: {m}"

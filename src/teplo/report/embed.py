@@ -8,11 +8,14 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-#: Options of every chart: no plotly logo or cloud link, resizes with the page.
+#: Options of every chart: no plotly logo and no "Share chart" button (plotly.js 3 shows one by
+#: default; it uploads the chart to Plotly Cloud: never for a city's heat infrastructure), resizes
+#: with the page.
 PLOT_CONFIG: dict[str, Any] = {
     "displaylogo": False,
+    "showSendToCloud": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
 }
 
 

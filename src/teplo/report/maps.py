@@ -323,7 +323,8 @@ def _site_traces(
         listing = np.full(len(chosen), "units not yet computed", dtype=object)
     served = (buildings["site_id"].astype(str).value_counts().reindex(ids).fillna(0).astype(int).to_numpy()
               if "site_id" in buildings.columns else np.zeros(len(ids), dtype=int))
-    size = 7.0 + 11.0 * np.sqrt(heat / heat.max()) if len(heat) and heat.max() > 0 else np.full(len(ids), 9.0)
+    span = 11.0 if len(ids) <= 60 else 6.0  # a whole city's hundreds of sites: smaller markers
+    size = 6.0 + span * np.sqrt(heat / heat.max()) if len(heat) and heat.max() > 0 else np.full(len(ids), 8.0)
     text = np.array([
         f"<b>site {html.escape(s)}</b><br>heat {fmt_number(h / 1e3, 2)} MW = "
         f"{fmt_number(h / 1e3 / MW_PER_GCAL_H, 2)} Gcal/h<br>electric {fmt_number(p / 1e3, 2)} MW"

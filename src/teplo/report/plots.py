@@ -48,7 +48,7 @@ def load_duration_figure(hourly_kw: np.ndarray, design_kw: float | None = None) 
         xaxis={"title": "hours of the year at or above the load", "range": [0, max(len(mw), 1)],
                "tickformat": ",d"},
         yaxis={"title": "heat load, MW", "range": [0, top], "tickformat": ",.0f"},
-        yaxis2={"title": "heat load, Gcal/h", "overlaying": "y", "side": "right",
+        yaxis2={"title": "heat load, Gcal/h", "overlaying": "y", "side": "right", "tickmode": "auto",
                 "range": [0, top / MW_PER_GCAL_H], "tickformat": ",.0f", "showgrid": False},
         separators=".\u202f",
     )

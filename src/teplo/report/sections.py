@@ -67,7 +67,8 @@ def demand_section(ctx: ReportContext) -> Section:
     table = ctx.tables.get("demand_by_typology")
     if table is None:
         return Section("demand", title, not_computed("Heat demand", STAGE_COMMANDS["demand"]))
-    labels = a.typology_assumptions()["label"] if not a.typology_assumptions().empty else pd.Series(dtype=str)
+    typologies = a.typology_assumptions()
+    labels = typologies["label"] if "label" in typologies.columns else pd.Series(dtype=str)
     shown = table.copy()
     shown.insert(0, "label", [labels.get(i, "") if i != "total" else "all heated buildings" for i in shown.index])
     total = table.loc["total"]
@@ -83,18 +84,21 @@ def demand_section(ctx: ReportContext) -> Section:
                    caption="Heat demand by building typology"),
         "<h3>Load-duration curve</h3>",
     ]
-    if ctx.hourly_kw is None:
+    b = ctx.buildings
+    if ctx.hourly_kw is None or b is None:
         parts.append(not_computed("Hourly demand columns (h_w_k, balance_temp_c, dhw_mean_kw)",
                                   STAGE_COMMANDS["demand"]))
     else:
         climate, note = ctx.resolved_climate
-        design_kw = float(ctx.buildings["design_load_kw"][ctx.buildings["heated"].astype(bool)].sum())  # type: ignore[index]
+        design_kw = float(b["design_load_kw"][b["heated"].astype(bool)].sum())
         peak = float(ctx.hourly_kw.max()) / 1e3
+        ratio = 100.0 * (peak * 1e3 / design_kw - 1.0) if design_kw > 0 else float("nan")
         parts.append(paragraph(
             f"Heat load of all buildings, hour by hour over the year {climate.name}, sorted from the highest "
-            f"hour down. Highest hour {fmt_number(peak, 1)} MW = {fmt_number(peak / MW_PER_GCAL_H, 1)} Gcal/h; "
-            f"heat in the year {fmt_number(ctx.hourly_kw.sum() / 1e6, 1)} GWh. The dashed line is the sum of "
-            f"design loads at {fmt_number(climate.design_temp_c)} °C, reached only in a design frost."
+            f"hour down. Highest hour {fmt_number(peak, 1)} MW = {fmt_number(peak / MW_PER_GCAL_H, 1)} Gcal/h "
+            f"({'+' if ratio >= 0 else ''}{fmt_number(ratio, 1)} % against the sum of design loads, the dashed "
+            f"line: space heat at {fmt_number(climate.design_temp_c)} °C plus mean hot water); heat in the "
+            f"year {fmt_number(ctx.hourly_kw.sum() / 1e6, 1)} GWh."
             + (f" Note: {note}." if note else "")
         ))
         parts.append(figure_div(plots.load_duration_figure(ctx.hourly_kw, design_kw),
