@@ -94,8 +94,8 @@ COLUMNS: dict[str, ColumnFormat] = {
     "annual_muah": ColumnFormat("Annual cost", "M UAH/a", 1),
     "eur_per_mwh": ColumnFormat("Cost of heat", "EUR/MWh", 1),
     "uah_per_gcal": ColumnFormat("Cost of heat", "UAH/Gcal", 0),
-    "n1_covered_pct": ColumnFormat("Load covered after losing any one unit", "%", 0),
-    "site_loss_covered_pct": ColumnFormat("Load covered after losing any one site", "%", 0),
+    "n1_covered_pct": ColumnFormat("Covered, any 1 unit lost", "%", 0),
+    "site_loss_covered_pct": ColumnFormat("Covered, any 1 site lost", "%", 0),
     # assumptions
     "name": ColumnFormat("Name"),
     "source": ColumnFormat("Source"),

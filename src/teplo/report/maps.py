@@ -270,8 +270,9 @@ def _pipe_traces(pipes: gpd.GeoDataFrame, origin: tuple[float, float]) -> list[g
                                      hoverinfo="skip"))
     mid = pipes.geometry.interpolate(0.5, normalized=True)
     num = {c: numeric_column(pipes, c) for c in ("length_m", "velocity_m_s", "dp_pa_per_m", "heat_loss_kw")}
+    ids = _esc(pipes["pipe_id"]) if "pipe_id" in pipes.columns else pd.Series("", index=pipes.index)
     text = (
-        "<b>DN " + pd.Series(dn, index=pipes.index).astype(str) + "</b> " + _esc(pipes["pipe_id"])
+        "<b>DN " + pd.Series(dn, index=pipes.index).astype(str) + "</b> " + ids
         + "<br>" + _num(num["length_m"], 0) + " m, " + _num(num["velocity_m_s"].abs(), 2) + " m/s, "
         + _num(num["dp_pa_per_m"].abs(), 0) + " Pa/m"
         + "<br>heat loss " + _num(num["heat_loss_kw"], 1) + " kW"

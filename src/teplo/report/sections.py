@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -35,7 +36,7 @@ class Section:
 def map_section(ctx: ReportContext) -> Section:
     """Buildings by design load (switchable to hours to 12 °C), sites with units, pipes, districts."""
     b = ctx.buildings
-    if b is None or "geometry" not in b.columns:
+    if not isinstance(b, gpd.GeoDataFrame):
         return Section("map", "Map", not_computed("Buildings with heat demand", STAGE_COMMANDS["demand"]))
     m = map_figure(
         b, pipes=ctx.layer("pipes"), sites=ctx.layer("sites"), units=ctx.layer("units"),
@@ -203,7 +204,8 @@ def costs_section(ctx: ReportContext) -> Section:
     parts.append("<h3>Cost of resilience</h3>")
     if "resilience_cost" in ctx.tables:
         parts.append(paragraph("The same city planned with the resilience constraints, without them, and "
-                               "served by one central plant."))
+                               "served by one central plant; 'covered' is the share of the design load still "
+                               "supplied after losing any one unit or any one site."))
         parts.append(html_table(ctx.tables["resilience_cost"], table_id="table-resilience-cost",
                                 index_label="Variant", caption="Cost of resilience"))
     else:
