@@ -114,6 +114,8 @@ PIXELS_JS = """
 @pytest.fixture(scope="module")
 def chromium() -> str:
     path = find_chromium()
+    if path is None and os.environ.get("CI"):
+        pytest.fail("no chromium in CI: .ci/run -> make test -> scripts/ensure_chromium.sh should install it")
     if path is None:
         pytest.skip("no chromium: install it with scripts/ensure_chromium.sh (as root; `make test` runs it) "
                     "or point TEPLO_CHROMIUM at a Chromium or Chrome binary")

@@ -86,6 +86,10 @@ def write_layers(
                         append=False,
                         layer_metadata=_layer_metadata(name) or None,
                     )
+        # mkstemp makes 0600 files; give the study the permissions a plain new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
