@@ -242,23 +242,43 @@ def _print_stress_summary(result: Any) -> None:
 @_friendly_errors
 def run(
     area: Annotated[Path | None, typer.Argument(help="Area file (see `teplo demand`).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", help="Output directory (study.gpkg, report.html, tables/).")] = Path("out"),
     sample: Annotated[bool, typer.Option("--sample", help="Use the bundled sample extract.")] = False,
-    weather: Annotated[Path | None, typer.Option("--weather", help="Hourly temperature CSV or EPW.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Settings TOML (`teplo config --example`).")] = None,
 ) -> None:
-    """Run the whole job on an area and write DIR/study.gpkg (stages that have landed)."""
+    """Run the whole job: import, demand, plan, network, operation, stress, report."""
     from teplo.io.load import sample_path
-    from teplo.pipeline import run_demand_stage
+    from teplo.settings import load_settings
+    from teplo.workflow import run as run_workflow
 
     if area is None and not sample:
         raise TeploError("give an AREA file or --sample")
     source = sample_path() if area is None else area
+    settings = load_settings(config_file)
     t0 = time.perf_counter()
-    study = run_demand_stage(source, weather=weather, overrides=None, progress=console)
-    out.mkdir(parents=True, exist_ok=True)
-    path = study.save(out / "study.gpkg")
+    study = run_workflow(source, settings, out_dir=out, progress=console)
     _print_demand_summary(study)
-    console.print(f"study written to {path} in {time.perf_counter() - t0:.1f} s")
+    if "network_totals" in study.meta:
+        t = study.meta["network_totals"]
+        console.print(f"network: {t['route_km']:.1f} km, EUR {t['cost_eur']:,.0f}, losses {100 * t['loss_share']:.1f} %")
+    for stage, why in study.meta.get("skipped", {}).items():
+        console.print(f"[yellow]{stage}: not computed[/] ({why})")
+    console.print(f"study: {out / 'study.gpkg'}")
+    console.print(f"report: {out / 'report.html'}  ({time.perf_counter() - t0:.1f} s)")
+
+
+@app.command()
+@_friendly_errors
+def report(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="A study.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory for report.html and tables/.")] = Path("out"),
+) -> None:
+    """Write the offline HTML report and CSV tables of a study."""
+    from teplo.pipeline import report_stage
+    from teplo.study import open_study
+
+    path = report_stage(open_study(study_path), None, out, console)
+    console.print(f"report: {path}")
 
 
 def main() -> None:

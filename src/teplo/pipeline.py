@@ -40,7 +40,13 @@ def run_demand_stage(
         say(f"importing {area}")
         loaded, source = load_area(area), str(Path(area).name)
     extra = climate_overrides or {}
-    climate = kharkiv_climate(**extra) if weather is None else climate_from_file(Path(weather), **extra)
+    design = extra.get("design_temp_c", -23.0)  # kharkiv-figures §1
+    indoor = extra.get("indoor_temp_c", 20.0)  # kharkiv-figures §2.5
+    climate = (
+        kharkiv_climate(design_temp_c=design, indoor_temp_c=indoor)
+        if weather is None
+        else climate_from_file(Path(weather), design_temp_c=design, indoor_temp_c=indoor)
+    )
     say(f"computing demand ({len(loaded.buildings)} buildings, climate {climate.name})")
     override_table = read_overrides_csv(Path(overrides)) if overrides is not None else None
     buildings = compute_demand(loaded.buildings, climate, overrides=override_table)
@@ -197,3 +203,28 @@ def stress_stage(study: Study, settings: Any, progress: Any) -> None:
     run_stress_stage(study, families=tuple(st.families), temp_c=st.temp_c, radius_m=st.radius_m,
                      duration_h=st.duration_h, client=st.dask, progress=progress)
     _done(study, "stress")
+
+
+def report_stage(study: Study, settings: Any, out_dir: Path, progress: Any) -> Path:
+    """Write ``out_dir/report.html`` and the CSV tables (``out_dir/tables/``)."""
+    from teplo.report import export_tables, write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = write_report(study, out_dir / "report.html", settings_used=settings)
+    export_tables(study, out_dir / "tables")
+    if progress is not None:
+        progress.print(f"[bold]·[/] report: {path}")
+    return path
+
+
+def plan_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Plan stage of ``teplo run`` (siting MILP)."""
+    _skip(study, "plan", "the siting stage is not part of this build yet", progress)
+
+
+def operation_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Operation stage of ``teplo run`` (hourly dispatch)."""
+    if "units" not in study.layers:
+        _skip(study, "operation", "no units: the plan stage did not run", progress)
+        return
+    _skip(study, "operation", "the dispatch stage is not part of this build yet", progress)

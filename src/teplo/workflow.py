@@ -37,8 +37,10 @@ def _file_digest(path: Path) -> str:
 
 def _stage_keys(area_key: str, settings: Settings) -> dict[str, str]:
     """Cache key of every stage: hash of the area, its settings and the previous stage's key."""
+    from teplo import __version__
+
     keys: dict[str, str] = {}
-    previous = area_key
+    previous = f"{area_key}|teplo {__version__}"
     for stage in STAGES:
         section = getattr(settings, stage, None)
         payload = json.dumps(section.model_dump(mode="json") if section is not None else {}, sort_keys=True)
