@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	@sh scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 
 test-slow: $(VENV)/.installed-test
