@@ -140,7 +140,9 @@ def check_overrides(
             raise InputError(
                 f"{where}: {row_name(i)}: unknown typology {typ.iloc[i]!r}; known: {', '.join(sorted(known))}"
             )
-        out["typology"] = typ.astype(object).where(typ.notna(), None)
+        values = typ.to_numpy(dtype=object)
+        values[~typ.notna().to_numpy(dtype=bool)] = None
+        out["typology"] = pd.Series(values, index=typ.index, dtype=object)
     return out
 
 

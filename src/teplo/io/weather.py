@@ -142,8 +142,8 @@ def read_epw(
         )
     temps = _parse_temperatures(fields["t"], lines_no, str(path), missing_at=99.9)
     stamps = _epw_stamps(ints, ints["y"].to_numpy())
-    hourly_steps = len(stamps) < 2 or bool((np.diff(stamps.asi8) == 3_600_000_000_000).all())
-    if stamps.isna().any() or not hourly_steps:
+    hourly_steps = len(stamps) < 2 or bool((np.diff(stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)) == 3_600_000_000_000).all())
+    if bool(np.asarray(stamps.isna()).any()) or not hourly_steps:
         stamps = _epw_stamps(ints, np.full(len(ints), ints["y"].iloc[0]))
     bad = np.flatnonzero(stamps.isna())
     if bad.size:

@@ -142,12 +142,12 @@ def _downstream_sums(pipes: pd.DataFrame, node_values: pd.Series) -> np.ndarray:
     tree = pipes[~pipes["ring"].to_numpy(bool)]
     ids = pd.Index(pd.unique(np.concatenate([pipes["from_node"], pipes["to_node"]])))
     parent = np.full(len(ids), -1, dtype=np.int64)  # -1: a root (site) of the forest
-    parent[ids.get_indexer(tree["to_node"])] = ids.get_indexer(tree["from_node"])
+    parent[ids.get_indexer(pd.Index(tree["to_node"]))] = ids.get_indexer(pd.Index(tree["from_node"]))
     values = node_values.reindex(ids).fillna(0.0).to_numpy(np.float64)
     sums = subtree_sums(parent, values)
     out = np.full(len(pipes), np.nan)
     is_tree = ~pipes["ring"].to_numpy(bool)
-    out[is_tree] = sums[ids.get_indexer(tree["to_node"])]
+    out[is_tree] = sums[ids.get_indexer(pd.Index(tree["to_node"]))]
     return out
 
 

@@ -147,7 +147,7 @@ def valve_sections(system: StressSystem, spacing_m: float = 1000.0, valve_nodes:
     valve = net.node_degree >= 3
     valve[system.sites.node[system.sites.node < n_nodes]] = True
     if valve_nodes:
-        idx = pd.Index(net.node_ids).get_indexer(list(valve_nodes))
+        idx = pd.Index(net.node_ids).get_indexer(pd.Index(list(valve_nodes)))
         if (idx < 0).any():
             bad = [n for n, i in zip(valve_nodes, idx, strict=True) if i < 0]
             raise InputError(f"valve_nodes: unknown network node(s) {', '.join(bad[:10])}")

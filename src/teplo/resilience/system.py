@@ -272,7 +272,7 @@ def _assign_feeders(column: np.ndarray, points: list[FeederPoint], xy: np.ndarra
         names.append(CITY_FEEDER)
         column = np.where(column == "", CITY_FEEDER, column)
     feeders = np.array(list(dict.fromkeys(names)), dtype=object)
-    return feeders, pd.Index(feeders).get_indexer(column).astype(np.int64)
+    return feeders, pd.Index(feeders).get_indexer(pd.Index(column)).astype(np.int64)
 
 
 def _sites(sites: pd.DataFrame, st: StressSettings) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -295,13 +295,13 @@ def _sites(sites: pd.DataFrame, st: StressSettings) -> tuple[np.ndarray, np.ndar
         raise InputError(f"sites: backup_fuel_h must be >= 0 ({', '.join(ids[fuel < 0][:10])})")
     index = pd.Index(ids)
     for sid, hours in st.power.backup_fuel_h.items():
-        k = index.get_indexer([sid])[0]
+        k = index.get_indexer(pd.Index([sid]))[0]
         if k < 0:
             raise InputError(f"settings power.backup_fuel_h: unknown site '{sid}'")
         fuel[k] = hours
         extra["has_backup"][k] = True
     for sid in st.power.islanding_sites:
-        k = index.get_indexer([sid])[0]
+        k = index.get_indexer(pd.Index([sid]))[0]
         if k < 0:
             raise InputError(f"settings power.islanding_sites: unknown site '{sid}'")
         extra["islanding"][k] = True
@@ -348,7 +348,7 @@ def _buildings(buildings: pd.DataFrame, site_ids: np.ndarray, st: StressSettings
             f"buildings: unknown priority for {', '.join(ids[prio < 0][:10])} (one of {', '.join(PRIORITIES)})"
         )
     site_text = _optional_str(b, "site_id")
-    site = pd.Index(site_ids).get_indexer(site_text)
+    site = pd.Index(site_ids).get_indexer(pd.Index(site_text))
     unknown = (site < 0) & (site_text != "")
     if unknown.any():
         bad = [f"{i} (site '{s}')" for i, s in zip(ids[unknown], site_text[unknown], strict=True)]
@@ -402,8 +402,8 @@ def _network(
     pipe_ids = _ids(pipes, "pipe_id", "pipes")
     length = _number(pipes, "length_m", "pipes", pipe_ids)
     nindex = pd.Index(node_ids)
-    u = nindex.get_indexer(pipes["from_node"].astype(str))
-    v = nindex.get_indexer(pipes["to_node"].astype(str))
+    u = nindex.get_indexer(pd.Index(pipes["from_node"].astype(str)))
+    v = nindex.get_indexer(pd.Index(pipes["to_node"].astype(str)))
     if ((u < 0) | (v < 0)).any():
         bad = pipe_ids[(u < 0) | (v < 0)]
         raise InputError(f"pipes: pipe(s) at unknown node: {', '.join(bad[:10])}")
