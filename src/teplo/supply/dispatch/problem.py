@@ -311,7 +311,7 @@ def check_hourly_frame(frame: pd.DataFrame, name: str) -> pd.DatetimeIndex:
     if not isinstance(idx, pd.DatetimeIndex) or len(idx) == 0:
         raise InputError(f"{name}: the index must be a non-empty pandas DatetimeIndex of hours")
     if len(idx) > 1:
-        step = np.diff(idx.asi8)
+        step = np.diff(idx.to_numpy(dtype="datetime64[ns]").astype(np.int64))
         if not np.all(step == 3_600 * 10**9):
             bad = int(np.flatnonzero(step != 3_600 * 10**9)[0])
             raise InputError(
