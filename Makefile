@@ -25,8 +25,9 @@ run: $(VENV)/.installed
 	$(BIN)/teplo run --sample --out $(OUT)
 
 test: $(VENV)/.installed-test
+	@sh scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 
 test-slow: $(VENV)/.installed-test

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from teplo.errors import TeploError
+from teplo.errors import TeploError, TeploWarning
 
 app = typer.Typer(
     name="teplo",
@@ -26,8 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Wide enough for the summary tables when output goes to a file or a CI log.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,8 +39,14 @@ def _friendly_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def show(message: Any, category: Any, *_: Any, **__: Any) -> None:
+            err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", TeploWarning)
+                warnings.showwarning = show
+                return func(*args, **kwargs)
         except TeploError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(code=1) from None
@@ -64,6 +72,24 @@ def print_frame(title: str, frame: Any, formats: dict[str, str] | None = None) -
             cells.append(fmt.format(value))
         table.add_row(*cells)
     console.print(table)
+
+
+@app.command()
+@_friendly_errors
+def config(
+    example: Annotated[bool, typer.Option("--example", help="Print a fully commented settings file.")] = False,
+    check: Annotated[Path | None, typer.Option("--check", help="Validate a settings file.")] = None,
+) -> None:
+    """Print an example settings file, or check one."""
+    from teplo.settings import example_toml, load_settings
+
+    if check is not None:
+        load_settings(check)
+        console.print(f"{check}: settings are valid")
+    elif example:
+        typer.echo(example_toml())
+    else:
+        raise TeploError("give --example to print a settings file, or --check FILE to validate one")
 
 
 @app.command()
@@ -116,7 +142,7 @@ def _print_demand_summary(study: Any) -> None:
     print_frame(
         "Heat demand by typology",
         demand_by_typology(study.buildings),
-        {"buildings": "{:,}", "heated_area_m2": "{:,.0f}", "design_mw": "{:,.2f}",
+        {"buildings": "{:,.0f}", "heated_area_m2": "{:,.0f}", "design_mw": "{:,.2f}",
          "design_gcal_h": "{:,.2f}", "annual_gwh": "{:,.2f}", "w_per_m2": "{:,.0f}",
          "residents": "{:,.0f}"},
     )
@@ -124,25 +150,135 @@ def _print_demand_summary(study: Any) -> None:
 
 @app.command()
 @_friendly_errors
+def network(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study written by `teplo demand`.")],
+    sites: Annotated[
+        Path | None, typer.Option("--sites", help="Plant sites (GeoJSON/GeoPackage points, site_id).")
+    ] = None,
+    existing: Annotated[
+        Path | None, typer.Option("--existing", help="Existing pipes (lines with dn, laying_year).")
+    ] = None,
+    regime: Annotated[str, typer.Option("--regime", help="Supply/return temperatures: 95/70, 105/70, 130/70.")] = "95/70",
+    max_dp_pa_per_m: Annotated[float, typer.Option("--max-dp-pa-per-m", help="Max pressure gradient, Pa/m.")] = 150.0,
+    method: Annotated[str, typer.Option("--method", help="Routing: steiner or milp.")] = "steiner",
+    rings: Annotated[bool, typer.Option("--rings", help="Close rings for redundancy.")] = False,
+) -> None:
+    """Route, size and solve the heat networks of a study; writes layers pipes and network_nodes."""
+    from pydantic import ValidationError
+
+    from teplo.pipeline import run_network_stage
+    from teplo.study import open_study
+
+    try:
+        from teplo.network.design import NetworkSettings
+
+        settings = NetworkSettings.model_validate(
+            {"regime": regime, "max_dp_pa_per_m": max_dp_pa_per_m, "method": method, "rings": rings}
+        )
+    except ValidationError as exc:
+        raise TeploError(f"invalid network setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
+    study = open_study(study_path)
+    design = run_network_stage(study, sites=sites, existing=existing, settings=settings, progress=console)
+    study.save(study_path)
+    _print_network_summary(design)
+    console.print(f"wrote layers pipes, network_nodes to {study_path}")
+
+
+def _print_network_summary(design: Any) -> None:
+    t = design.totals
+    by_dn = design.trench_by_dn.assign(trench_km=lambda f: f["trench_m"] / 1e3)
+    print_frame("Trench by DN", by_dn[["trench_km", "cost_eur"]],
+                {"trench_km": "{:,.2f}", "cost_eur": "{:,.0f}"})
+    console.print(
+        f"sites {t['sites']:.0f}, buildings {t['buildings_connected']:.0f}, route {t['route_km']:.1f} km "
+        f"(new {t['new_trench_km']:.1f}, reused {t['reused_km']:.1f}), cost EUR {t['cost_eur']:,.0f}; "
+        f"design state: delivered {t['delivered_kw'] / 1e3:,.1f} MW, losses {t['heat_loss_kw'] / 1e3:,.2f} MW "
+        f"({100 * t['loss_share']:.1f} %), pumps {t['pump_power_kw']:,.0f} kW"
+    )
+    for w in design.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@app.command()
+@_friendly_errors
+def stress(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study with a plan (`teplo plan`).")],
+    scenarios: Annotated[
+        str, typer.Option("--scenarios", help="Families: n-1,n-2,strike,blackout,gas,pipe.")
+    ] = "n-1,n-2,strike,blackout,gas,pipe",
+    temp_c: Annotated[float, typer.Option("--temp-c", help="Outdoor temperature, °C.")] = -20.0,
+    radius_m: Annotated[float, typer.Option("--radius-m", help="Strike radius, m.")] = 300.0,
+    duration_h: Annotated[float, typer.Option("--duration-h", help="Scenario window, h.")] = 48.0,
+    scheduler: Annotated[
+        str | None, typer.Option("--dask", help="'local' or a dask scheduler address for large sweeps.")
+    ] = None,
+) -> None:
+    """Stress-test the plan: strikes, blackouts, gas loss, pipe breaks; who goes cold and how fast."""
+    from teplo.pipeline import run_stress_stage
+    from teplo.study import open_study
+
+    families = tuple(f.strip() for f in scenarios.split(",") if f.strip())
+    study = open_study(study_path)
+    result = run_stress_stage(study, families=families, temp_c=temp_c, radius_m=radius_m,
+                              duration_h=duration_h, client=scheduler, progress=console)
+    study.save(study_path)
+    _print_stress_summary(result)
+    console.print(f"wrote layers scenarios, building_outcomes to {study_path}")
+
+
+def _print_stress_summary(result: Any) -> None:
+    print_frame("Scenarios by family (who decided them)", result.summary, {})
+    table = result.scenarios
+    cols = [c for c in ("residents_below_12c_12h", "residents_below_12c_24h", "residents_below_12c_48h",
+                        "buildings_drained", "priority_affected", "unserved_heat_mwh") if c in table]
+    agg = table.groupby("family")[cols].max()
+    agg.index.name = "family (worst case)"
+    print_frame("Worst case per family", agg, {c: "{:,.0f}" for c in cols})
+    worst = result.worst.set_index("scenario_id")[[c for c in ("description", *cols[:2]) if c in result.worst]]
+    print_frame("Worst scenarios", worst.head(5), {c: "{:,.0f}" for c in cols})
+
+
+@app.command()
+@_friendly_errors
 def run(
     area: Annotated[Path | None, typer.Argument(help="Area file (see `teplo demand`).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("out"),
+    out: Annotated[Path, typer.Option("--out", help="Output directory (study.gpkg, report.html, tables/).")] = Path("out"),
     sample: Annotated[bool, typer.Option("--sample", help="Use the bundled sample extract.")] = False,
-    weather: Annotated[Path | None, typer.Option("--weather", help="Hourly temperature CSV or EPW.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Settings TOML (`teplo config --example`).")] = None,
 ) -> None:
-    """Run the whole job on an area and write DIR/study.gpkg (stages that have landed)."""
+    """Run the whole job: import, demand, plan, network, operation, stress, report."""
     from teplo.io.load import sample_path
-    from teplo.pipeline import run_demand_stage
+    from teplo.settings import load_settings
+    from teplo.workflow import run as run_workflow
 
     if area is None and not sample:
         raise TeploError("give an AREA file or --sample")
     source = sample_path() if area is None else area
+    settings = load_settings(config_file)
     t0 = time.perf_counter()
-    study = run_demand_stage(source, weather=weather, overrides=None, progress=console)
-    out.mkdir(parents=True, exist_ok=True)
-    path = study.save(out / "study.gpkg")
+    study = run_workflow(source, settings, out_dir=out, progress=console)
     _print_demand_summary(study)
-    console.print(f"study written to {path} in {time.perf_counter() - t0:.1f} s")
+    if "network_totals" in study.meta:
+        t = study.meta["network_totals"]
+        console.print(f"network: {t['route_km']:.1f} km, EUR {t['cost_eur']:,.0f}, losses {100 * t['loss_share']:.1f} %")
+    for stage, why in study.meta.get("skipped", {}).items():
+        console.print(f"[yellow]{stage}: not computed[/] ({why})")
+    console.print(f"study: {out / 'study.gpkg'}")
+    console.print(f"report: {out / 'report.html'}  ({time.perf_counter() - t0:.1f} s)")
+
+
+@app.command()
+@_friendly_errors
+def report(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="A study.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory for report.html and tables/.")] = Path("out"),
+) -> None:
+    """Write the offline HTML report and CSV tables of a study."""
+    from teplo.pipeline import report_stage
+    from teplo.study import open_study
+
+    path = report_stage(open_study(study_path), None, out, console)
+    console.print(f"report: {path}")
 
 
 def main() -> None:
@@ -151,4 +287,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

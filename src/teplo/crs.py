@@ -16,7 +16,7 @@ from teplo.errors import InputError
 def utm_crs_for(lon: float, lat: float) -> CRS:
     """Return the WGS 84 / UTM CRS whose zone contains ``(lon, lat)`` (degrees).
 
-    Kharkiv (36.2 E, 50.0 N) gives EPSG:32636.
+    Kharkiv (36.2 E, 50.0 N) gives EPSG:32637: zone 37 spans 36–42 E (zone 36 ends at 36 E).
     """
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 84 or abs(lon) > 180:
         raise InputError(

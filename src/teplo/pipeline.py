@@ -20,8 +20,12 @@ def run_demand_stage(
     weather: str | os.PathLike[str] | None = None,
     overrides: str | os.PathLike[str] | None = None,
     progress: Any = None,
+    climate_overrides: dict[str, float] | None = None,
 ) -> Study:
-    """Import ``area`` (a path or an :class:`Area`) and compute every building's demand."""
+    """Import ``area`` (a path or an :class:`Area`) and compute every building's demand.
+
+    ``climate_overrides`` (design_temp_c, indoor_temp_c) replace the climate's defaults.
+    """
     from teplo.climate import climate_from_file, kharkiv_climate
     from teplo.demand import compute_demand, read_overrides_csv
     from teplo.io.load import load_area
@@ -35,9 +39,16 @@ def run_demand_stage(
     else:
         say(f"importing {area}")
         loaded, source = load_area(area), str(Path(area).name)
-    climate = kharkiv_climate() if weather is None else climate_from_file(weather)
+    extra = climate_overrides or {}
+    design = extra.get("design_temp_c", -23.0)  # kharkiv-figures §1
+    indoor = extra.get("indoor_temp_c", 20.0)  # kharkiv-figures §2.5
+    climate = (
+        kharkiv_climate(design_temp_c=design, indoor_temp_c=indoor)
+        if weather is None
+        else climate_from_file(Path(weather), design_temp_c=design, indoor_temp_c=indoor)
+    )
     say(f"computing demand ({len(loaded.buildings)} buildings, climate {climate.name})")
-    override_table = read_overrides_csv(overrides) if overrides is not None else None
+    override_table = read_overrides_csv(Path(overrides)) if overrides is not None else None
     buildings = compute_demand(loaded.buildings, climate, overrides=override_table)
     meta = {
         "source": source,
@@ -47,3 +58,173 @@ def run_demand_stage(
         "import_report": loaded.report.summary(),
     }
     return Study(layers={"buildings": buildings, "streets": loaded.streets}, meta=meta)
+
+
+def run_network_stage(
+    study: Study,
+    *,
+    sites: str | os.PathLike[str] | None = None,
+    existing: str | os.PathLike[str] | None = None,
+    settings: Any = None,
+    progress: Any = None,
+) -> Any:
+    """Design the networks of ``study`` and put layers ``pipes`` and ``network_nodes`` in it.
+
+    Sites come from ``sites`` (a file) or, when absent, from the study's planned
+    ``sites`` layer (rows with ``chosen``), with its building assignment.
+    """
+    import geopandas as gpd
+
+    from teplo.errors import InputError
+    from teplo.io.sites import read_existing_pipes, read_sites
+    from teplo.network.design import design_network
+
+    buildings = study.layers.get("buildings")
+    streets = study.layers.get("streets")
+    if not isinstance(buildings, gpd.GeoDataFrame) or "design_load_kw" not in buildings:
+        raise InputError("the study has no buildings with demand; run `teplo demand` first")
+    if not isinstance(streets, gpd.GeoDataFrame) or streets.empty:
+        raise InputError("the study has no streets; the network follows streets")
+    assignment = None
+    if sites is not None:
+        site_table = read_sites(sites, buildings.crs)
+    elif "sites" in study.layers:
+        planned = study.layers["sites"]
+        site_table = planned[planned["chosen"].astype(bool)] if "chosen" in planned else planned
+        if "site_id" in buildings:
+            assignment = buildings.set_index("building_id")["site_id"].replace("", None).dropna()
+    else:
+        raise InputError("give --sites SITES.geojson, or run `teplo plan` first to choose sites")
+    if progress is not None:
+        progress.print(f"[bold]·[/] routing and sizing networks for {len(site_table)} site(s)")
+    existing_pipes = read_existing_pipes(existing, buildings.crs) if existing is not None else None
+    design = design_network(buildings, streets, site_table, existing=existing_pipes,
+                            assignment=assignment, settings=settings)
+    study.layers["pipes"] = design.pipes
+    study.layers["network_nodes"] = design.nodes
+    study.meta["network_totals"] = design.totals
+    return design
+
+
+def run_stress_stage(
+    study: Study,
+    *,
+    families: tuple[str, ...] = ("n-1", "n-2", "strike", "blackout", "gas", "pipe"),
+    temp_c: float = -20.0,
+    radius_m: float = 300.0,
+    duration_h: float = 48.0,
+    client: Any = None,
+    hydraulic: bool = True,
+    progress: Any = None,
+) -> Any:
+    """Stress-test the study's plan; puts layers ``scenarios`` and ``building_outcomes`` in it.
+
+    Needs the plan's ``units`` and ``sites`` (``teplo plan``) and buildings with
+    ``site_id``; uses the designed network (``teplo network``) when present, with
+    the hydraulic solver deciding the scenarios screening cannot.
+    """
+    import numpy as np
+
+    from teplo.errors import InputError
+    from teplo.network.design import NetworkSettings, design_state, tables_from_layers
+    from teplo.resilience import run_stress
+    from teplo.resilience.hydraulic_check import hydraulic_check
+
+    for name in ("buildings", "units", "sites"):
+        if name not in study.layers:
+            raise InputError(f"the study has no '{name}' layer; run `teplo plan` first")
+    buildings = study.layers["buildings"]
+    if "site_id" not in buildings:
+        raise InputError("buildings carry no site_id; run `teplo plan` first")
+    b = buildings.copy()
+    b["site_id"] = b["site_id"].astype("string").fillna("").astype(str)
+    if "district_id" not in b:
+        b["district_id"] = b["site_id"]
+    b["district_id"] = b["district_id"].astype("string").fillna("").astype(str)
+    sites = study.layers["sites"]
+    if "chosen" in sites:
+        sites = sites[sites["chosen"].astype(bool)]
+    pipes = study.layers.get("pipes")
+    nodes = study.layers.get("network_nodes")
+    check = None
+    if pipes is not None and nodes is not None and hydraulic and len(pipes):
+        settings = NetworkSettings.model_validate(study.settings.get("network", {}))
+        tables, _ = design_state(*tables_from_layers(pipes, nodes, b), settings)
+        check = hydraulic_check(
+            *tables,
+            pipe_order=pipes["pipe_id"].astype(str).to_numpy(),
+            site_order=np.asarray(sites["site_id"].astype(str)),
+        )
+    if progress is not None:
+        progress.print(f"[bold]·[/] stress-testing: {', '.join(families)} at {temp_c:g} °C")
+    result = run_stress(
+        b, study.layers["units"], sites, pipes=pipes, network_nodes=nodes, families=families,
+        temp_c=temp_c, radius_m=radius_m, duration_h=duration_h, network_check=check, client=client,
+    )
+    study.layers["scenarios"] = result.scenarios
+    study.layers["building_outcomes"] = result.building_outcomes
+    study.meta["stress_summary"] = result.summary.reset_index().to_dict(orient="records")
+    return result
+
+
+# ---- uniform stage functions for teplo.workflow: (study, settings, progress) -> None
+
+
+def _skip(study: Study, stage: str, why: str, progress: Any) -> None:
+    """Record that ``stage`` was not computed and why (the report shows it)."""
+    skipped = dict(study.meta.get("skipped", {}))
+    skipped[stage] = why
+    study.meta["skipped"] = skipped
+    if progress is not None:
+        progress.print(f"[bold]·[/] {stage}: not computed ({why})")
+
+
+def _done(study: Study, stage: str) -> None:
+    skipped = dict(study.meta.get("skipped", {}))
+    skipped.pop(stage, None)
+    study.meta["skipped"] = skipped
+
+
+def network_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Network stage of ``teplo run``: needs the plan's sites."""
+    if "sites" not in study.layers:
+        _skip(study, "network", "no plant sites: the plan stage did not run", progress)
+        return
+    run_network_stage(study, settings=settings.network, progress=progress)
+    _done(study, "network")
+
+
+def stress_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Stress stage of ``teplo run``: needs the plan's units and sites."""
+    if "units" not in study.layers or "sites" not in study.layers:
+        _skip(study, "stress", "no units: the plan stage did not run", progress)
+        return
+    st = settings.stress
+    run_stress_stage(study, families=tuple(st.families), temp_c=st.temp_c, radius_m=st.radius_m,
+                     duration_h=st.duration_h, client=st.dask, progress=progress)
+    _done(study, "stress")
+
+
+def report_stage(study: Study, settings: Any, out_dir: Path, progress: Any) -> Path:
+    """Write ``out_dir/report.html`` and the CSV tables (``out_dir/tables/``)."""
+    from teplo.report import export_tables, write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = write_report(study, out_dir / "report.html", settings_used=settings)
+    export_tables(study, out_dir / "tables")
+    if progress is not None:
+        progress.print(f"[bold]·[/] report: {path}")
+    return path
+
+
+def plan_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Plan stage of ``teplo run`` (siting MILP)."""
+    _skip(study, "plan", "the siting stage is not part of this build yet", progress)
+
+
+def operation_stage(study: Study, settings: Any, progress: Any) -> None:
+    """Operation stage of ``teplo run`` (hourly dispatch)."""
+    if "units" not in study.layers:
+        _skip(study, "operation", "no units: the plan stage did not run", progress)
+        return
+    _skip(study, "operation", "the dispatch stage is not part of this build yet", progress)

@@ -59,7 +59,7 @@ BUILDINGS_IMPORTED = Table(
         Column("amenity", "str", "-", "OSM amenity=* value, empty if none.", required=False),
         Column("name", "str", "-", "Name, empty if none.", required=False),
         Column("address", "str", "-", "addr:street and addr:housenumber, empty if none.", required=False),
-        Column("use", "str", "-", "Normalised use: residential, school, kindergarten, hospital, office, commercial, industrial, garage, shed, other."),
+        Column("use", "str", "-", "Normalised use: residential, school, kindergarten, hospital, office, commercial, public, industrial, garage, shed, other."),
         Column("storeys", "int", "-", "Storeys above ground (building:levels, or from height, or defaulted)."),
         Column("height_m", "float", "m", "Height above ground (tagged, or storeys times floor height)."),
         Column("year_built", "float", "a", "Year of construction (start_date), NaN where unknown.", required=False),
@@ -79,7 +79,15 @@ DEMAND_COLUMNS = (
     Column("residents", "float", "persons", "Residents, from heated residential area."),
     Column("priority", "str", "-", "Priority class: hospital, school, kindergarten, shelter, residential, other."),
     Column("heated", "bool", "-", "Whether the building is heated (non-heated typologies have zero demand)."),
-    Column("tau_h", "float", "h", "Building time constant C/H for cooling."),
+    Column("tau_h", "float", "h", "Building time constant C/H for cooling (NaN if not heated)."),
+    Column("typology_source", "str", "-", "What chose the typology: use, storeys, year_built, floor_height, override or given."),
+    Column("dhw_mean_kw", "float", "kW", "Mean domestic hot water load (annual DHW / 8 760 h)."),
+    Column("internal_gains_kw", "float", "kW", "Internal heat gains (people, cooking, appliances) during heating."),
+    Column("balance_temp_c", "float", "degC", "Outdoor temperature above which gains cover the loss (NaN if not heated)."),
+    Column("c_m_wh_k", "float", "Wh/K", "Internal heat capacity C_m (DSTU 9190 class times heated area)."),
+    Column("demand_source", "str", "-", "model, metered, design_given or metered+design_given (user overrides)."),
+    Column("annual_heat_mwh_given", "float", "MWh/a", "Metered annual heat given by the user (NaN if none).", required=False),
+    Column("design_load_kw_given", "float", "kW", "Design load given by the user (NaN if none).", required=False),
 )
 
 BUILDINGS = Table(

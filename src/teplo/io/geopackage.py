@@ -63,14 +63,8 @@ def write_layers(
     tmp = Path(tmp_name)
     try:
         if keep_existing and target.exists():
-            shutil.copyfile(target, tmp)
-            existing = set(list_layers(tmp))
-        else:
-            existing = set()
+            shutil.copyfile(target, tmp)  # untouched layers are kept; given ones are overwritten
         for name, frame in layers.items():
-            if name in existing:
-                # Remove by rewriting: pyogrio overwrites a layer in place with mode "w" on layer.
-                pass
             data = _prepare(frame)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -92,6 +86,10 @@ def write_layers(
                         append=False,
                         layer_metadata=_layer_metadata(name) or None,
                     )
+        # mkstemp makes 0600 files; give the study the permissions a plain new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

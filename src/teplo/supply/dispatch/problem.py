@@ -310,13 +310,14 @@ def check_hourly_frame(frame: pd.DataFrame, name: str) -> pd.DatetimeIndex:
     idx = frame.index
     if not isinstance(idx, pd.DatetimeIndex) or len(idx) == 0:
         raise InputError(f"{name}: the index must be a non-empty pandas DatetimeIndex of hours")
-    step = idx[1:] - idx[:-1]  # any datetime resolution
-    off = np.flatnonzero(np.asarray(step != pd.Timedelta(hours=1)))
-    if len(off):
-        bad = int(off[0])
-        raise InputError(
-            f"{name}: hours must be consecutive and 1 h apart; the gap after {idx[bad]} is {step[bad]}"
-        )
+    if len(idx) > 1:
+        step = np.diff(idx.to_numpy(dtype="datetime64[ns]").astype(np.int64))
+        if not np.all(step == 3_600 * 10**9):
+            bad = int(np.flatnonzero(step != 3_600 * 10**9)[0])
+            raise InputError(
+                f"{name}: hours must be consecutive and 1 h apart; the gap after {idx[bad]} is "
+                f"{pd.Timedelta(int(step[bad]))}"
+            )
     return idx
 
 

@@ -1,0 +1,1 @@
+"""Side-by-side runs of teplo against the reference tools (pandapipes)."""

@@ -1,0 +1,1 @@
+"""Tests of teplo.network: pipes, water properties, hydraulics."""
