@@ -10,6 +10,7 @@ from teplo.supply.dispatch import (
     gas_temperature_slope,
     gas_vs_temperature,
     operation_daily,
+    operation_summary,
     run_operation,
     season_summary,
 )
@@ -84,6 +85,9 @@ def test_money_and_gas_totals_add_up() -> None:
     assert row["lcoh_uah_gcal"] == pytest.approx(row["lcoh_eur_mwh"] * 1.163 * 50.4)
     assert row["peak_gas_hour"] == demand.index[1].isoformat()
     assert r.objective_eur == pytest.approx(cost, rel=1e-9)
+    meta = operation_summary(r)  # what the HTML report reads from the study's meta
+    assert meta["gas_m3_season"] == pytest.approx(row["gas_m3"])
+    assert meta["cost_eur_per_mwh"] == pytest.approx(row["lcoh_eur_mwh"])
 
 
 def test_capex_is_annualised_into_the_lcoh() -> None:
@@ -115,3 +119,14 @@ def test_daily_table_and_gas_rises_as_it_gets_colder() -> None:
     assert slope < 0
     # ≈ H·24 h / (η·CV): 4 000 kW / 43 K · 1.05 · 24 / (0.92 · 9.6) ≈ 265 m³/day per K
     assert -400 < slope < -150
+
+
+def test_report_reads_the_operation_tables() -> None:
+    from teplo.report.tables import city_daily, operation_figures
+
+    demand, temps = season(3, seed=29)
+    units = pd.DataFrame([chp("c1"), bmk("b1", heat_kw=3_000.0), bmk("b2", heat_kw=3_000.0)])
+    r = run_operation(units, demand, temps, serial())
+    figures = operation_figures(r.daily(), operation_summary(r), r.settings.economics.eur_uah)
+    assert len(figures) >= 8
+    assert len(city_daily(r.daily())) == 3

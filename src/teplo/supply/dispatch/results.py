@@ -355,6 +355,20 @@ def season_summary(result: OperationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def operation_summary(result: OperationResult) -> dict[str, float]:
+    """City totals as the Study ``meta['operation_summary']`` entry the HTML report reads.
+
+    Keys: ``gas_m3_season`` (m³), ``power_mwh`` (MWh), ``cost_eur_per_mwh`` (levelised
+    cost of heat delivered, EUR/MWh); the report prints any further numeric key as is.
+    """
+    city = season_summary(result).set_index("district_id").loc["city"]
+    return {
+        "gas_m3_season": float(city["gas_m3"]),
+        "power_mwh": float(city["power_mwh"]),
+        "cost_eur_per_mwh": float(city["lcoh_eur_mwh"]),
+    }
+
+
 def gas_vs_temperature(result: OperationResult) -> pd.DataFrame:
     """Plot-ready: city gas use per day against the day's mean outdoor temperature.
 
