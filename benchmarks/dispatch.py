@@ -265,8 +265,8 @@ def run_pypsa(case: Case, settings: DispatchSettings) -> tuple[float, float]:
 # --------------------------------------------------------------------------- driver
 
 
-def main() -> None:
-    """Run both models with both tools; print one line per model."""
+def main(argv: list[str] | None = None) -> list[dict[str, float | str]]:
+    """Run both models with both tools; print one line per model and return the rows."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 500 h, 3 districts")
     ap.add_argument("--hours", type=int, default=4_000, help="district season, h")
@@ -278,7 +278,7 @@ def main() -> None:
         "--teplo-window", default="default",
         help="teplo's horizon: 'default' (336,48), 'certify', 'whole' (one model per district) or 'H,O'",
     )
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     hours, city_hours, districts = (
         (500, 168, 3) if args.quick else (args.hours, args.city_hours, args.districts)
     )
@@ -293,6 +293,7 @@ def main() -> None:
     ]
     if args.only:
         cases = [c for c in cases if c[0].name.startswith(args.only)]
+    rows: list[dict[str, float | str]] = []
     for case, workers in cases:
         t_teplo, obj_teplo = run_teplo(case, workers, args.teplo_window)
         t_pypsa, obj_pypsa = run_pypsa(case, settings_for(workers))
@@ -302,6 +303,8 @@ def main() -> None:
             f"speedup={t_pypsa / t_teplo:.1f} objective_rel_diff={diff:.2e}",
             flush=True,
         )
+        rows.append({"model": case.name, "teplo_s": t_teplo, "pypsa_s": t_pypsa, "objective_rel_diff": diff})
+    return rows
 
 
 if __name__ == "__main__":
