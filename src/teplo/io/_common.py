@@ -6,7 +6,9 @@ invalid polygons are repaired one by one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +17,7 @@ import shapely
 from pyproj import CRS
 
 from teplo.area import ImportReport
+from teplo.errors import InputError, InputFileNotFound
 from teplo.schema import BUILDINGS_IMPORTED, STREETS, Table
 
 # A footprint below 0.01 m² (10 cm × 10 cm) is a degenerate ring (collinear or
@@ -180,3 +183,19 @@ def conform_streets(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The streets table in schema order, sorted by ``street_id``."""
     out = conform(frame, STREETS)
     return out.sort_values("street_id", kind="stable").reset_index(drop=True)
+
+
+def check_input_file(path: str | os.PathLike[str], kind: str, empty_hint: str = "") -> Path:
+    """The path of a readable, non-empty input file; otherwise a clear error naming it.
+
+    ``kind`` names what was expected (e.g. "an OSM file"); ``empty_hint`` is added
+    to the message for an empty file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileNotFound(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not {kind}")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: the file is empty{empty_hint}")
+    return p

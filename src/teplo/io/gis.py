@@ -29,8 +29,9 @@ from pyproj import CRS, Transformer
 
 from teplo.area import Area, ImportReport
 from teplo.crs import utm_crs_for
-from teplo.errors import InputError, InputFileNotFound, TeploError
+from teplo.errors import InputError, TeploError
 from teplo.io._common import (
+    check_input_file,
     clean_polygons,
     conform_buildings,
     conform_streets,
@@ -100,14 +101,7 @@ def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
 
 
 def _check_file(path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise InputFileNotFound(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a GIS file")
-    if p.stat().st_size == 0:
-        raise InputError(f"{p}: the file is empty")
-    return p
+    return check_input_file(path, "a GIS file")
 
 
 def _pick_layer(path: Path, layers: list[tuple[str, str]], wanted: str | None, kind: str) -> str | None:

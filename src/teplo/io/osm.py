@@ -24,8 +24,9 @@ from pyproj import CRS, Transformer
 
 from teplo.area import Area, ImportReport
 from teplo.crs import utm_crs_for
-from teplo.errors import InputError, InputFileNotFound, TeploError
+from teplo.errors import InputError, TeploError
 from teplo.io._common import (
+    check_input_file,
     clean_polygons,
     conform_buildings,
     conform_streets,
@@ -178,13 +179,9 @@ def read_osm(path: str | os.PathLike[str]) -> Area:
     data. Broken objects are repaired or dropped and counted in ``area.report``;
     a file that cannot be read or holds no buildings raises :class:`InputError`.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputFileNotFound(f"{p}: no such file")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not an OSM file")
-    if p.stat().st_size == 0:
-        raise InputError(f"{p}: the file is empty; expected OSM data (.osm, .osm.gz, .osm.bz2 or .osm.pbf)")
+    p = check_input_file(
+        path, "an OSM file", "; expected OSM data (.osm, .osm.gz, .osm.bz2 or .osm.pbf)"
+    )
     report = ImportReport(source=str(p))
     try:
         raw = _read(p, report)
