@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from teplo.errors import InputError, InputFileNotFound
 from teplo.network.design import NetworkSettings
+from teplo.supply.dispatch import DispatchSettings
 
 
 class DemandSettings(BaseModel):
@@ -70,6 +71,7 @@ class Settings(BaseModel):
 
     demand: DemandSettings = Field(default_factory=DemandSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    operation: DispatchSettings = Field(default_factory=DispatchSettings)
     stress: StressRunSettings = Field(default_factory=StressRunSettings)
 
 
@@ -160,6 +162,31 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
+def _emit_model(
+    lines: list[str], header: str, model: type[BaseModel], values: BaseModel, description: str = ""
+) -> None:
+    """Append ``[header]`` with every field of ``model``; nested models become ``[header.name]``."""
+    lines.append(f"[{header}]")
+    doc = (model.__doc__ or "").strip().splitlines()
+    if description:
+        lines.append(f"# {description}")
+    if doc:
+        lines.append(f"# {doc[0]}")
+    nested: list[tuple[str, type[BaseModel], str]] = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            nested.append((name, ann, field.description or ""))
+            continue
+        bounds = _bounds(field)
+        lines.append(f"# {field.description or ''}" + (f" [{bounds}]" if bounds else ""))
+        value = getattr(values, name)
+        lines.append(f"# {name} = " if value is None else f"{name} = {_toml_value(value)}")
+    lines.append("")
+    for name, sub, text in nested:
+        _emit_model(lines, f"{header}.{name}", sub, getattr(values, name), text)
+
+
 def example_toml() -> str:
     """A fully commented settings file with every setting, its default, unit and source."""
     lines = [
@@ -171,17 +198,5 @@ def example_toml() -> str:
     for section, info in Settings.model_fields.items():
         model = info.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
-        lines.append(f"[{section}]")
-        doc = (model.__doc__ or "").strip().splitlines()[0]
-        lines.append(f"# {doc}")
-        values = getattr(defaults, section)
-        for name, field in model.model_fields.items():
-            bounds = _bounds(field)
-            lines.append(f"# {field.description or ''}" + (f" [{bounds}]" if bounds else ""))
-            value = getattr(values, name)
-            if value is None:
-                lines.append(f"# {name} = ")
-            else:
-                lines.append(f"{name} = {_toml_value(value)}")
-        lines.append("")
+        _emit_model(lines, section, model, getattr(defaults, section))
     return "\n".join(lines)
