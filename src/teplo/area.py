@@ -1,4 +1,4 @@
-"""The imported area: buildings and the street graph, in a metric CRS.
+"""The imported area: buildings, the street graph and candidate-site features, in a metric CRS.
 
 Every importer (OSM, GIS, synthetic city) returns an :class:`Area`, so every
 later stage takes any of them.
@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import networkx as nx
 from pyproj import CRS
+
+from teplo.schema import SITE_FEATURES
 
 
 @dataclass
@@ -41,11 +43,15 @@ class ImportReport:
 
 @dataclass
 class Area:
-    """Buildings and streets of an area.
+    """Buildings, streets and candidate-site features of an area.
 
     ``buildings`` follows :data:`teplo.schema.BUILDINGS_IMPORTED`, ``streets``
-    :data:`teplo.schema.STREETS`; both are in ``crs`` (metric, the area's UTM
-    zone). ``input_crs`` is the CRS the data came in, used when writing back.
+    :data:`teplo.schema.STREETS` and ``site_features`` (OSM features that can
+    hold a plant: parking, industrial land, existing boiler houses, ...)
+    :data:`teplo.schema.SITE_FEATURES`; all are in ``crs`` (metric, the area's
+    UTM zone). ``input_crs`` is the CRS the data came in, used when writing back.
+    Importers without site features (GIS files, the synthetic city) leave
+    ``site_features`` empty, with its columns and ``crs``.
     """
 
     buildings: gpd.GeoDataFrame
@@ -53,6 +59,13 @@ class Area:
     crs: CRS
     input_crs: CRS
     report: ImportReport
+    site_features: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+
+    def __post_init__(self) -> None:
+        if len(self.site_features) == 0 and "kind" not in self.site_features.columns:
+            from teplo.io._common import empty_frame  # io imports this module
+
+            self.site_features = empty_frame(SITE_FEATURES, self.crs)
 
     def street_graph(self) -> nx.MultiGraph:
         """The street network as an undirected multigraph; edge attribute ``length_m``.

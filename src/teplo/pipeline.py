@@ -24,7 +24,9 @@ def run_demand_stage(
 ) -> Study:
     """Import ``area`` (a path or an :class:`Area`) and compute every building's demand.
 
-    ``climate_overrides`` (design_temp_c, indoor_temp_c) replace the climate's defaults.
+    The study gets layers ``buildings`` and ``streets``, and ``site_features``
+    when the area has any (OSM input). ``climate_overrides`` (design_temp_c,
+    indoor_temp_c) replace the climate's defaults.
     """
     from teplo.climate import climate_from_file, kharkiv_climate
     from teplo.demand import compute_demand, read_overrides_csv
@@ -57,7 +59,10 @@ def run_demand_stage(
         "climate": climate.name,
         "import_report": loaded.report.summary(),
     }
-    return Study(layers={"buildings": buildings, "streets": loaded.streets}, meta=meta)
+    layers = {"buildings": buildings, "streets": loaded.streets}
+    if len(loaded.site_features):  # candidate-site features from OSM, for the plan stage
+        layers["site_features"] = loaded.site_features
+    return Study(layers=layers, meta=meta)
 
 
 def run_network_stage(

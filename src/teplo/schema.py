@@ -32,7 +32,7 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
-    geometry: str | None = None  # "Polygon", "LineString", "Point" or None
+    geometry: str | None = None  # "Polygon", "LineString", "Point", "Geometry" (mixed) or None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -112,7 +112,22 @@ STREETS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (BUILDINGS, STREETS)}
+SITE_FEATURES = Table(
+    name="site_features",
+    description=(
+        "OSM features that can hold a boiler house or CHP unit, the input of "
+        "teplo.supply.sites.sites_from_osm: areas (ways, multipolygon relations) as "
+        "multipolygons, nodes as points."
+    ),
+    geometry="Geometry",  # mixed: MultiPolygon for areas, Point for nodes
+    columns=(
+        Column("osm_id", "str", "-", "OSM id: 'n123' node, 'w123' way, 'r123' multipolygon relation."),
+        Column("kind", "str", "-", "boiler_house, chimney, power_plant, generator, industrial, parking, brownfield, grass or vacant (from the tags, see teplo.io.osm.SITE_TAGS)."),
+        Column("name", "str", "-", "OSM name=*, empty if none.", required=False),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (BUILDINGS, STREETS, SITE_FEATURES)}
 
 
 def check_columns(df: pd.DataFrame, table: Table, where: str) -> None:

@@ -1,11 +1,14 @@
-"""Reading buildings and streets from OpenStreetMap files (.osm, .osm.gz, .osm.bz2, .osm.pbf).
+"""Reading buildings, streets and candidate-site features from OpenStreetMap files.
 
-pyosmium reads the file twice: first the relations (to learn which ways are
-members of building multipolygons), then nodes and ways with a node location
-index so every way gets its coordinates. Geometry is assembled here with
-shapely rather than by osmium's area assembler, so that every broken object
-(clipped at the extract's edge, unclosed, self-intersecting, zero-area) is
-repaired or dropped *and counted*, and one bad object never fails the import.
+Formats: .osm, .osm.gz, .osm.bz2, .osm.pbf. pyosmium reads the file twice:
+first the relations (to learn which ways are members of building and site
+multipolygons), then nodes and ways with a node location index so every way
+gets its coordinates; only nodes carrying a site tag reach Python. Geometry is
+assembled here with shapely rather than by osmium's area assembler, so that
+every broken object (clipped at the extract's edge, unclosed, self-intersecting,
+zero-area) is repaired or dropped *and counted*, and one bad object never fails
+the import. Site features (:data:`SITE_TAGS`) go through the same assembly as
+buildings.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from teplo.errors import InputError, TeploError
 from teplo.io._common import (
     check_input_file,
     clean_polygons,
+    conform,
     conform_buildings,
     conform_streets,
     empty_frame,
@@ -36,7 +40,7 @@ from teplo.io._common import (
 )
 from teplo.io.defaults import UNKNOWN_USE, fill_building_defaults, normalise_use
 from teplo.io.tags import parse_height, parse_levels, parse_year
-from teplo.schema import STREETS
+from teplo.schema import SITE_FEATURES, STREETS
 
 OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf")
 
@@ -50,6 +54,50 @@ EXCLUDED_HIGHWAYS = frozenset(
 # slip (the last node placed next to the first instead of on it): close it.
 # Beyond 1 m the outline is ambiguous and the building is dropped.
 MAX_CLOSING_GAP_M = 1.0
+
+# Candidate sites for a boiler house or CHP unit (input of
+# teplo.supply.sites.sites_from_osm): which tags make an OSM object a site
+# feature, and of which kind. Each key is a set of tags that must all be
+# present ("*": any value but "no"); the first matching entry wins, so the more
+# specific entries (an existing plant) come before land use. Values from the OSM
+# wiki (Key:landuse, Key:power, Tag:man_made=chimney, Tag:amenity=parking,
+# Tag:industrial=heating_station "heat production station", Tag:utility=heating).
+# heating=* is deliberately absent: on a building it tells how that building is
+# heated (a consumer), not that it makes heat.
+SITE_TAGS: dict[tuple[tuple[str, str], ...], str] = {
+    (("building", "boiler_house"),): "boiler_house",
+    (("industrial", "heating_station"),): "boiler_house",
+    (("building", "*"), ("utility", "heating")): "boiler_house",
+    (("man_made", "chimney"),): "chimney",
+    (("power", "plant"),): "power_plant",
+    (("power", "generator"),): "generator",
+    (("landuse", "industrial"),): "industrial",
+    (("amenity", "parking"),): "parking",
+    (("landuse", "brownfield"),): "brownfield",
+    (("landuse", "grass"),): "grass",
+    (("landuse", "greenfield"),): "vacant",
+    (("landuse", "vacant"),): "vacant",
+    (("vacant", "yes"),): "vacant",
+}
+
+# Features of a kind that cannot hold a plant after all, by a tag that says so
+# ("*": any value but "no"): a parking deck, underground garage or roof has no
+# ground to build on (Key:parking); solar and wind generators and farms are
+# panels and masts, not heat plants; vacant=yes on a building or shop is empty
+# premises, not open land.
+SITE_EXCLUDED: dict[str, tuple[tuple[str, str], ...]] = {
+    "parking": (("parking", "multi-storey"), ("parking", "underground"), ("parking", "rooftop")),
+    "generator": (("generator:source", "solar"), ("generator:source", "wind")),
+    "power_plant": (("plant:source", "solar"), ("plant:source", "wind")),
+    "vacant": (("building", "*"), ("shop", "*")),
+}
+
+# Every tag key the two tables read, and the keys that alone can make a node a
+# site (a rule's keys with a fixed value): pyosmium passes only those nodes on.
+_SITE_KEYS = tuple(sorted(
+    {k for rule in SITE_TAGS for k, _ in rule} | {k for tags in SITE_EXCLUDED.values() for k, _ in tags}
+))
+_SITE_NODE_KEYS = tuple(sorted({k for rule in SITE_TAGS for k, v in rule if v != "*"}))
 
 _BUILDING_TAGS = (
     "building", "building:levels", "height", "amenity", "name", "start_date",
@@ -92,10 +140,21 @@ class _Relation:
 
 
 @dataclass
+class _SiteNodes:
+    ids: list[str] = field(default_factory=list)
+    tags: list[dict[str, str]] = field(default_factory=list)
+    lon: list[float] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+
+
+@dataclass
 class _Raw:
     buildings: _Ways = field(default_factory=_Ways)
     streets: _Ways = field(default_factory=_Ways)
     relations: list[_Relation] = field(default_factory=list)
+    site_ways: _Ways = field(default_factory=_Ways)
+    site_nodes: _SiteNodes = field(default_factory=_SiteNodes)
+    site_relations: list[_Relation] = field(default_factory=list)
     member_ways: dict[int, tuple[list[int], list[float], list[float]]] = field(default_factory=dict)
     n_ways: int = 0
 
@@ -104,40 +163,101 @@ def _tag_dict(tags: osmium.osm.TagList, keys: tuple[str, ...]) -> dict[str, str]
     return {k: tags[k] for k in keys if k in tags}
 
 
+def site_kind(tags: osmium.osm.TagList | dict[str, str]) -> tuple[str | None, str | None]:
+    """The site kind an object's tags give (see :data:`SITE_TAGS`), and why it is excluded.
+
+    Returns ``(kind, None)`` for a site feature, ``(None, "key=value")`` for one
+    of a kind whose :data:`SITE_EXCLUDED` tag it carries (a multi-storey parking,
+    a solar generator), ``(None, None)`` for anything else.
+    """
+    relevant = {k: v for k in _SITE_KEYS if (v := tags.get(k)) is not None}
+    if not relevant:
+        return None, None
+
+    def has(key: str, value: str) -> bool:
+        found = relevant.get(key)
+        return found is not None and (found == value or (value == "*" and found != "no"))
+
+    for rule, kind in SITE_TAGS.items():
+        if all(has(k, v) for k, v in rule):
+            for k, v in SITE_EXCLUDED.get(kind, ()):
+                if has(k, v):
+                    return None, f"{k}={v}"
+            return kind, None
+    return None, None
+
+
+def _site_tags(kind: str, tags: osmium.osm.TagList) -> dict[str, str]:
+    return {"kind": kind, "name": tags.get("name") or ""}
+
+
 def _read(path: Path, report: ImportReport) -> _Raw:
     """Both pyosmium passes; objects only, no geometry yet."""
     raw = _Raw()
     member_ids: set[int] = set()
     seen_rel: set[int] = set()
+    seen_site_rel: set[int] = set()
     dup_rel: list[str] = []
+    dup_site: list[str] = []
+    excluded_sites: dict[str, list[str]] = {}
     for obj in osmium.FileProcessor(str(path), osmium.osm.RELATION):
         rel = cast(osmium.osm.Relation, obj)
         tags = rel.tags
-        if tags.get("type") != "multipolygon" or tags.get("building", "no") == "no":
+        if tags.get("type") != "multipolygon":
             continue
-        if rel.id in seen_rel:
-            dup_rel.append(f"r{rel.id}")
+        is_building = tags.get("building", "no") != "no"
+        kind, why_not = site_kind(tags)
+        if why_not is not None:
+            excluded_sites.setdefault(why_not, []).append(f"r{rel.id}")
+        if not is_building and kind is None:
             continue
-        seen_rel.add(rel.id)
         members = [(m.ref, m.role) for m in rel.members if m.type == "w"]
-        raw.relations.append(_Relation(rel.id, _tag_dict(tags, _BUILDING_TAGS), members))
-        member_ids.update(ref for ref, _ in members)
+        if is_building:
+            if rel.id in seen_rel:
+                dup_rel.append(f"r{rel.id}")
+            else:
+                seen_rel.add(rel.id)
+                raw.relations.append(_Relation(rel.id, _tag_dict(tags, _BUILDING_TAGS), members))
+                member_ids.update(ref for ref, _ in members)
+        if kind is not None:
+            if rel.id in seen_site_rel:
+                dup_site.append(f"r{rel.id}")
+            else:
+                seen_site_rel.add(rel.id)
+                raw.site_relations.append(_Relation(rel.id, _site_tags(kind, tags), members))
+                member_ids.update(ref for ref, _ in members)
     note(report, "dropped", "building: duplicate OSM id (first kept)", dup_rel)
 
     seen_b: set[int] = set()
     seen_s: set[int] = set()
+    seen_site: set[str] = set()
     dup_b: list[str] = []
     dup_s: list[str] = []
     excluded: dict[str, list[str]] = {}
+    # Every node feeds the location index; only nodes with a site key reach the loop.
+    node_filter = osmium.filter.KeyFilter(*_SITE_NODE_KEYS)
+    node_filter.enable_for(osmium.osm.NODE)  # ways pass unfiltered
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(node_filter)
     )
     for obj in processor:
+        if isinstance(obj, osmium.osm.Node):
+            _add_site_node(obj, raw, seen_site, dup_site, excluded_sites)
+            continue
         way = cast(osmium.osm.Way, obj)
         raw.n_ways += 1
         tags = way.tags
+        kind, why_not = site_kind(tags)
+        if why_not is not None:
+            excluded_sites.setdefault(why_not, []).append(f"w{way.id}")
+        elif kind is not None:
+            if f"w{way.id}" in seen_site:
+                dup_site.append(f"w{way.id}")
+            else:
+                seen_site.add(f"w{way.id}")
+                raw.site_ways.add(way, _site_tags(kind, tags))
         building = tags.get("building")
         if building is not None and building != "no":
             if way.id in seen_b:
@@ -166,17 +286,42 @@ def _read(path: Path, report: ImportReport) -> _Raw:
     note(report, "dropped", "street: duplicate OSM id (first kept)", dup_s)
     for key, ids in sorted(excluded.items()):
         note(report, "dropped", f"street: {key} (not a built road line)", ids)
+    note(report, "dropped", "site: duplicate OSM id (first kept)", dup_site)
+    for key, ids in sorted(excluded_sites.items()):
+        note(report, "dropped", f"site: {key} (cannot hold a plant)", ids)
     return raw
 
 
+def _add_site_node(
+    node: osmium.osm.Node, raw: _Raw, seen: set[str], dup: list[str], excluded: dict[str, list[str]]
+) -> None:
+    """Keep a node that is a site feature (a chimney, a parking lot mapped as a point)."""
+    kind, why_not = site_kind(node.tags)
+    nid = f"n{node.id}"
+    if why_not is not None:
+        excluded.setdefault(why_not, []).append(nid)
+    if kind is None or not node.location.valid():
+        return
+    if nid in seen:
+        dup.append(nid)
+        return
+    seen.add(nid)
+    raw.site_nodes.ids.append(nid)
+    raw.site_nodes.tags.append(_site_tags(kind, node.tags))
+    raw.site_nodes.lon.append(node.location.lon)
+    raw.site_nodes.lat.append(node.location.lat)
+
+
 def read_osm(path: str | os.PathLike[str]) -> Area:
-    """Read buildings and the street graph of an OSM extract into an :class:`Area`.
+    """Read buildings, the street graph and candidate-site features of an OSM extract into an :class:`Area`.
 
     Buildings are the ``building=*`` ways and multipolygon relations (not
     ``building=no``), with missing fields defaulted by
     :func:`teplo.io.defaults.fill_building_defaults`. Streets are the
-    ``highway=*`` ways split at intersections. Geometry is in the UTM zone of the
-    data. Broken objects are repaired or dropped and counted in ``area.report``;
+    ``highway=*`` ways split at intersections. Site features
+    (``area.site_features``) are the nodes, closed ways and multipolygon
+    relations :data:`SITE_TAGS` names, minus :data:`SITE_EXCLUDED`. Geometry is
+    in the UTM zone of the data. Broken objects are repaired or dropped and counted in ``area.report``;
     a file that cannot be read or holds no buildings raises :class:`InputError`.
     """
     p = check_input_file(
@@ -212,13 +357,50 @@ def read_osm(path: str | os.PathLike[str]) -> Area:
     buildings = fill_building_defaults(buildings, report)
     streets = _streets(raw.streets, to_metric, crs, report)
     report.count("read", "street edges", len(streets))
+    sites = _site_features(raw, to_metric, crs, report)
     return Area(
         buildings=conform_buildings(buildings),
         streets=conform_streets(streets),
         crs=crs,
         input_crs=CRS.from_epsg(4326),
         report=report,
+        site_features=sites,
     )
+
+
+def _site_features(raw: _Raw, to_metric: Transformer, crs: CRS, report: ImportReport) -> gpd.GeoDataFrame:
+    """The :data:`teplo.schema.SITE_FEATURES` table: areas as multipolygons, nodes as points.
+
+    Areas (ways and multipolygon relations) are assembled and cleaned like
+    building footprints; what fails is dropped and counted under "site: ...".
+    """
+    ways = raw.site_ways
+    way_ids, way_geoms, ok = _way_polygons(ways, to_metric, report, "site")
+    rel_ids, rel_geoms = _relation_geometries(raw.site_relations, raw.member_ways, to_metric, report, "site")
+    assembled = set(rel_ids)
+    area_ids = np.r_[way_ids[ok], rel_ids]
+    area_tags = [t for t, k in zip(ways.tags, ok, strict=True) if k] + [
+        r.tags for r in raw.site_relations if f"r{r.id}" in assembled
+    ]
+    cleaned, keep = clean_polygons(np.r_[way_geoms[ok], rel_geoms], area_ids, report, what="site")
+
+    nodes = raw.site_nodes
+    xy = _project(to_metric, np.asarray(nodes.lon, dtype=float), np.asarray(nodes.lat, dtype=float))
+    ids = np.r_[area_ids[keep], np.asarray(nodes.ids, dtype=object)]
+    tags = [t for t, k in zip(area_tags, keep, strict=True) if k] + nodes.tags
+    geometry = np.r_[cleaned[keep], shapely.points(xy)] if len(xy) else cleaned[keep]
+    frame = gpd.GeoDataFrame(
+        {"osm_id": ids, "kind": [t["kind"] for t in tags], "name": [t["name"] for t in tags]},
+        geometry=list(geometry), crs=crs,
+    )
+    out = conform(frame, SITE_FEATURES).sort_values("osm_id", kind="stable").reset_index(drop=True)
+    report.count("read", "site features", len(out))
+    if len(out):
+        counts = out["kind"].value_counts()
+        report.messages.append(
+            "site features: " + ", ".join(f"{k} {counts[k]}" for k in dict.fromkeys(SITE_TAGS.values()) if k in counts)
+        )
+    return out
 
 
 def _metric_crs(path: Path, raw: _Raw) -> CRS:
@@ -246,6 +428,30 @@ def _project(to_metric: Transformer, lon: np.ndarray, lat: np.ndarray) -> np.nda
 def _buildings(raw: _Raw, to_metric: Transformer, crs: CRS, report: ImportReport) -> gpd.GeoDataFrame:
     """Footprints (metric) and attributes of building ways and relations, before defaults."""
     ways = raw.buildings
+    ids, geoms, ok = _way_polygons(ways, to_metric, report, "building")
+    rel_ids, rel_geoms = _relation_geometries(raw.relations, raw.member_ways, to_metric, report, "building")
+    all_ids = np.r_[ids[ok], rel_ids]
+    all_geoms = np.r_[geoms[ok], rel_geoms]
+    assembled = set(rel_ids)
+    all_tags = [t for t, k in zip(ways.tags, ok, strict=True) if k] + [
+        r.tags for r in raw.relations if f"r{r.id}" in assembled
+    ]
+    cleaned, keep = clean_polygons(all_geoms, all_ids, report)
+    frame = _attributes(np.asarray(all_ids)[keep], [t for t, k in zip(all_tags, keep, strict=True) if k], report)
+    gdf = gpd.GeoDataFrame(frame, geometry=list(cleaned[keep]), crs=crs)
+    gdf["footprint_m2"] = gdf.geometry.area
+    return gdf
+
+
+def _way_polygons(
+    ways: _Ways, to_metric: Transformer, report: ImportReport, what: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Polygons (metric) of closed ways: ``(ids, geometries, ok)``, ``ok`` marking the usable ones.
+
+    Ways with nodes missing from the extract, unclosed ways (ends 1 m or more
+    apart) and rings of fewer than three corners are dropped; nearly closed ways
+    are closed. Each case is counted in ``report`` under ``what``.
+    """
     nb = len(ways.ids)
     ids = np.array([f"w{i}" for i in ways.ids], dtype=object)
     geoms = np.full(nb, None, dtype=object)
@@ -267,47 +473,39 @@ def _buildings(raw: _Raw, to_metric: Transformer, crs: CRS, report: ImportReport
         unclosed = has & ~closed & ~missing & ~closable
         # A ring needs three distinct corners: four nodes when closed, three when we close it.
         few = has & ~missing & ((closed & (n_nodes < 4)) | (closable & (n_nodes < 3)))
-        note(report, "dropped", "building: way without nodes", ids[~has])
-        note(report, "dropped", "building: nodes missing from extract", ids[has & missing])
-        note(report, "dropped", f"building: unclosed way (ends {MAX_CLOSING_GAP_M:g} m or more apart)", ids[unclosed])
-        note(report, "repaired", f"building: unclosed way closed (ends < {MAX_CLOSING_GAP_M:g} m apart)", ids[closable & ~few])
-        note(report, "dropped", "building: fewer than 3 nodes", ids[few])
+        note(report, "dropped", f"{what}: way without nodes", ids[~has])
+        note(report, "dropped", f"{what}: nodes missing from extract", ids[has & missing])
+        note(report, "dropped", f"{what}: unclosed way (ends {MAX_CLOSING_GAP_M:g} m or more apart)", ids[unclosed])
+        note(report, "repaired", f"{what}: unclosed way closed (ends < {MAX_CLOSING_GAP_M:g} m apart)", ids[closable & ~few])
+        note(report, "dropped", f"{what}: fewer than 3 nodes", ids[few])
         ok = has & ~missing & (closed | closable) & ~few
         sel = ok[owner]
         if ok.any():
             compact = np.cumsum(ok) - 1
             rings = shapely.linearrings(xy[sel], indices=compact[owner[sel]])
             geoms[ok] = shapely.polygons(rings)
-
-    rel_ids, rel_geoms = _relation_geometries(raw, to_metric, report)
-    all_ids = np.r_[ids[ok], rel_ids]
-    all_geoms = np.r_[geoms[ok], rel_geoms]
-    assembled = set(rel_ids)
-    all_tags = [t for t, k in zip(ways.tags, ok, strict=True) if k] + [
-        r.tags for r in raw.relations if f"r{r.id}" in assembled
-    ]
-    cleaned, keep = clean_polygons(all_geoms, all_ids, report)
-    frame = _attributes(np.asarray(all_ids)[keep], [t for t, k in zip(all_tags, keep, strict=True) if k], report)
-    gdf = gpd.GeoDataFrame(frame, geometry=list(cleaned[keep]), crs=crs)
-    gdf["footprint_m2"] = gdf.geometry.area
-    return gdf
+    return ids, geoms, ok
 
 
 def _relation_geometries(
-    raw: _Raw, to_metric: Transformer, report: ImportReport
+    relations: list[_Relation],
+    member_ways: dict[int, tuple[list[int], list[float], list[float]]],
+    to_metric: Transformer,
+    report: ImportReport,
+    what: str,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Assemble building multipolygon relations: outer rings minus inner rings."""
+    """Assemble multipolygon relations: outer rings minus inner rings; failures counted under ``what``."""
     ids: list[str] = []
     geoms: list[shapely.Geometry] = []
     absent: list[str] = []
     clipped: list[str] = []
     unclosed: list[str] = []
-    for rel in raw.relations:
+    for rel in relations:
         rid = f"r{rel.id}"
         lines: dict[str, list[shapely.LineString]] = {"outer": [], "inner": []}
         bad = ""
         for way_id, role in rel.members:
-            member = raw.member_ways.get(way_id)
+            member = member_ways.get(way_id)
             if member is None:
                 bad = "absent"
                 break
@@ -334,9 +532,9 @@ def _relation_geometries(
             continue
         ids.append(rid)
         geoms.append(shape)
-    note(report, "dropped", "building: relation member ways missing from extract", absent)
-    note(report, "dropped", "building: nodes missing from extract", clipped)
-    note(report, "dropped", "building: relation rings do not close into a polygon", unclosed)
+    note(report, "dropped", f"{what}: relation member ways missing from extract", absent)
+    note(report, "dropped", f"{what}: nodes missing from extract", clipped)
+    note(report, "dropped", f"{what}: relation rings do not close into a polygon", unclosed)
     return np.asarray(ids, dtype=object), np.asarray(geoms, dtype=object)
 
 
