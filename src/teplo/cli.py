@@ -240,6 +240,76 @@ def _print_stress_summary(result: Any) -> None:
 
 @app.command()
 @_friendly_errors
+def operate(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study with a plan (`teplo plan`).")],
+    weather: Annotated[
+        Path | None,
+        typer.Option("--weather", help="Hourly temperature CSV or EPW; default: the study's weather."),
+    ] = None,
+    season: Annotated[
+        str | None,
+        typer.Option("--season", help="START:END dates, e.g. 2025-10-15:2026-04-10; default: the "
+                     "heating season of the weather (3 days at or below +8 °C)."),
+    ] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option("--catalogue", help="Unit catalogue CSV adding or replacing bundled unit types."),
+    ] = None,
+) -> None:
+    """Run the winter hour by hour: each site's CHP and boilers dispatched; gas, power, cost."""
+    from teplo.pipeline import run_operation_stage
+    from teplo.study import open_study
+
+    study = open_study(study_path)
+    outcome = run_operation_stage(study, weather=weather, season=season, catalogue=catalogue,
+                                  progress=console)
+    study.save(study_path)
+    _print_operation_summary(outcome)
+    console.print(f"wrote layers operation_daily, operation_districts to {study_path}")
+
+
+def _print_operation_summary(outcome: Any) -> None:
+    table = outcome.summary.set_index("district_id")
+    table.index.name = "site"
+    names = {"demand_mwh": "demand MWh", "losses_mwh": "losses MWh", "heat_mwh": "heat MWh",
+             "unserved_mwh": "unserved MWh", "unserved_h": "unserved h", "gas_1000m3": "gas 1000 m³",
+             "power_mwh": "power MWh", "fuel_cost_eur": "gas EUR", "revenue_eur": "power EUR",
+             "lcoh_eur_mwh": "EUR/MWh", "lcoh_uah_gcal": "UAH/Gcal"}
+    shown = table.assign(gas_1000m3=table["gas_m3"] / 1e3)[list(names)].rename(columns=names)
+    print_frame(
+        f"Season {outcome.start:%Y-%m-%d} to {outcome.end:%Y-%m-%d}, weather {outcome.climate}",
+        shown,
+        {"unserved h": "{:,.0f}", "gas EUR": "{:,.0f}", "power EUR": "{:,.0f}",
+         "UAH/Gcal": "{:,.0f}", "unserved MWh": "{:,.2f}"},
+    )
+    city = table.loc["city"]
+    slope = _gas_slope(outcome)
+    console.print(
+        f"city: gas {city['gas_m3'] / 1e6:,.3f} million m³, electricity {city['power_mwh']:,.0f} MWh, "
+        f"CO₂ {city['co2_t']:,.0f} t, cost of heat {city['lcoh_eur_mwh']:,.1f} EUR/MWh "
+        f"({city['lcoh_uah_gcal']:,.0f} UAH/Gcal); "
+        f"daily gas {slope:+,.0f} m³ per K of daily mean temperature"
+    )
+    days = (outcome.end - outcome.start).days + 1
+    if days < 150:
+        console.print(f"note: the cost of heat charges a whole year's CAPEX and fixed O&M to these "
+                      f"{days} days; run the whole season for a season's cost")
+    if not outcome.unserved.empty:
+        console.print(f"[yellow]heat not served[/] at {len(outcome.unserved)} site(s): "
+                      + ", ".join(f"{s} {r['unserved_mwh']:,.2f} MWh in {int(r['unserved_h'])} h"
+                                  for s, r in outcome.unserved.iterrows()), highlight=False)
+    for reason, rows in outcome.left_out.groupby("reason"):
+        console.print(f"not dispatched: {len(rows)} unit(s), {reason}")
+
+
+def _gas_slope(outcome: Any) -> float:
+    from teplo.supply.dispatch import gas_temperature_slope, gas_vs_temperature
+
+    return gas_temperature_slope(gas_vs_temperature(outcome.result))
+
+
+@app.command()
+@_friendly_errors
 def run(
     area: Annotated[Path | None, typer.Argument(help="Area file (see `teplo demand`).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory (study.gpkg, report.html, tables/).")] = Path("out"),

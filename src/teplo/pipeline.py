@@ -7,6 +7,7 @@ module only wires them and records provenance in the study's ``meta``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -232,4 +233,139 @@ def operation_stage(study: Study, settings: Any, progress: Any) -> None:
     if "units" not in study.layers:
         _skip(study, "operation", "no units: the plan stage did not run", progress)
         return
-    _skip(study, "operation", "the dispatch stage is not part of this build yet", progress)
+    run_operation_stage(study, weather=settings.demand.weather, settings=settings.operation,
+                        progress=progress)
+    _done(study, "operation")
+
+
+def run_operation_stage(
+    study: Study,
+    *,
+    weather: str | os.PathLike[str] | None = None,
+    season: str | tuple[Any, Any] | None = None,
+    settings: Any = None,
+    catalogue: str | os.PathLike[str] | Any = None,
+    progress: Any = None,
+) -> Any:
+    """Dispatch every site's units hour by hour over a season; puts ``operation_daily`` in ``study``.
+
+    Each site feeds its own network and is one dispatch district. Needs the
+    plan's ``units`` and buildings with ``site_id`` (``teplo plan``); uses the
+    designed ``pipes`` (``teplo network``) for the losses when present.
+    ``weather`` is a CSV/EPW file (default: the study's weather); ``season`` is
+    ``'START:END'`` (dates, both included) or the climate's heating season;
+    ``settings`` a :class:`~teplo.supply.dispatch.DispatchSettings` (default:
+    the study's ``[operation]`` settings); ``catalogue`` a unit-catalogue CSV
+    adding or replacing bundled types, or a loaded catalogue. Writes layers
+    ``operation_daily`` and ``operation_districts`` and
+    ``meta['operation_summary']``; warns (:class:`~teplo.errors.TeploWarning`)
+    for every site with heat not served. Returns an
+    :class:`~teplo.operation.OperationRun`.
+    """
+    import warnings
+
+    import pandas as pd
+
+    from teplo.errors import InputError, TeploWarning
+    from teplo.operation import (
+        OperationRun,
+        dispatch_units,
+        dispatched_sites,
+        season_hours,
+        site_demand_kw,
+        site_ids,
+        site_losses_kw,
+        study_climate,
+        unserved_by_site,
+        unserved_message,
+    )
+    from teplo.supply.catalogue import load_unit_catalogue
+    from teplo.supply.dispatch import (
+        gas_temperature_slope,
+        gas_vs_temperature,
+        load_settings,
+        operation_summary,
+        run_operation,
+    )
+
+    if "units" not in study.layers:
+        raise InputError("the study has no 'units' layer; run `teplo plan` first")
+    buildings = study.layers.get("buildings")
+    if buildings is None or "h_w_k" not in buildings:
+        raise InputError("the study has no buildings with demand; run `teplo demand` first")
+    s = settings if settings is not None else load_settings(study.settings.get("operation"))
+    if isinstance(catalogue, pd.DataFrame):
+        cat = catalogue
+    else:
+        cat = load_unit_catalogue(extra=Path(catalogue)) if catalogue is not None else load_unit_catalogue()
+
+    climate = study_climate(study, weather)
+    hours = season_hours(climate, season)
+    units, left_out = dispatch_units(study.layers["units"], cat)
+    sites = dispatched_sites(buildings, units)
+    demand = site_demand_kw(buildings, climate, hours, sites)
+    losses, loss_source = site_losses_kw(demand, study.layers.get("pipes"), s.network_loss_fraction)
+    temps = climate.hourly_temp_c.reindex(hours)
+    start, end = hours[0].normalize(), hours[-1].normalize()
+
+    def say(text: str) -> None:
+        if progress is not None:
+            progress.print(f"[bold]·[/] {text}")
+
+    say(f"operation: {len(sites)} site(s), {len(units)} unit(s), {start:%Y-%m-%d} to {end:%Y-%m-%d} "
+        f"({len(hours)} h), weather {climate.name}")
+    if len(left_out):
+        say(f"operation: {len(left_out)} unit(s) left out of the dispatch "
+            f"({', '.join(sorted(set(left_out['reason'])))})")
+    bar, done = _site_progress(progress, len(sites))
+    with bar:
+        result = run_operation(units, demand, temps, s, losses_kw=losses, progress=done)
+    layers = result.layers()
+    study.layers.update(layers)
+    summary = layers["operation_districts"]
+    study.meta["operation_summary"] = operation_summary(result)
+    site = site_ids(buildings)
+    heated = pd.to_numeric(buildings["design_load_kw"], errors="coerce").fillna(0.0) > 0
+    lost = heated.to_numpy() & (site.to_numpy() == "")
+    run = OperationRun(
+        result=result, summary=summary, start=start, end=end, climate=climate.name, units=units,
+        left_out=left_out, loss_source=loss_source, unassigned_buildings=int(lost.sum()),
+        unassigned_design_kw=float(buildings.loc[lost, "design_load_kw"].sum()),
+        unserved=unserved_by_site(result, units),
+    )
+    study.meta["operation"] = {
+        "weather": climate.name,
+        "season": [f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"],
+        "hours": len(hours),
+        "sites": len(sites),
+        "units_dispatched": len(units),
+        "units_left_out": left_out["unit_id"].tolist(),
+        "losses": loss_source,
+        "gas_m3_per_day_per_k": gas_temperature_slope(gas_vs_temperature(result)),
+        "unserved_by_site": run.unserved.round(3).reset_index().to_dict(orient="records"),
+        "unassigned_buildings": run.unassigned_buildings,
+    }
+    if run.unassigned_buildings:
+        say(f"operation: {run.unassigned_buildings} heated building(s) "
+            f"({run.unassigned_design_kw:,.0f} kW design load) have no site and are not dispatched")
+    for sid, row in run.unserved.iterrows():
+        warnings.warn(unserved_message(str(sid), row), TeploWarning, stacklevel=2)
+    return run
+
+
+def _site_progress(progress: Any, n_sites: int) -> tuple[Any, Callable[[str], None] | None]:
+    """A rich progress bar over the sites when ``progress`` is a rich Console: (context, callback)."""
+    from contextlib import nullcontext
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    if not isinstance(progress, Console):
+        return nullcontext(), None
+    bar = Progress(console=progress, transient=True)
+    task = bar.add_task("dispatching sites", total=n_sites)
+
+    def advance(_site: str) -> None:
+        bar.advance(task)
+
+    return bar, advance

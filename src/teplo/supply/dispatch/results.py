@@ -244,7 +244,10 @@ def _gas_m3(fuel_kwh: np.ndarray, settings: DispatchSettings) -> np.ndarray:
 
 
 def operation_daily(result: OperationResult) -> pd.DataFrame:
-    """The ``operation_daily`` table: per district and day, heat, gas, power, money, weather."""
+    """The ``operation_daily`` table: per district and day, heat, gas, power, money, weather.
+
+    Per day ``heat_mwh + storage_net_mwh + unserved_mwh = demand_mwh + losses_mwh``.
+    """
     frames = []
     for r in result.districts.values():
         day = r.hours.normalize()
@@ -257,6 +260,10 @@ def operation_daily(result: OperationResult) -> pd.DataFrame:
                 "revenue_eur": r.revenue_eur.sum(axis=1),
                 "mean_temp_c": r.temps_c,
                 "unserved_mwh": r.unserved_kw / 1e3,
+                "demand_mwh": r.demand_kw / 1e3,
+                "losses_mwh": r.losses_kw / 1e3,
+                "storage_net_mwh": (r.discharge_kw - r.charge_kw).sum(axis=1) / 1e3,
+                "om_cost_eur": r.var_om_eur.sum(axis=1) + r.start_cost_hourly_eur.sum(axis=1),
             },
             index=day,
         )

@@ -100,6 +100,12 @@ OPERATION_DAILY = register(
             Column("revenue_eur", "float", "EUR", "Value of the electricity made."),
             Column("mean_temp_c", "float", "degC", "Daily mean outdoor temperature."),
             Column("unserved_mwh", "float", "MWh", "Heat demand not served."),
+            Column("demand_mwh", "float", "MWh", "Heat demand of consumers."),
+            Column("losses_mwh", "float", "MWh", "Network heat losses."),
+            Column("storage_net_mwh", "float", "MWh", "Heat taken from storage less heat put into it: "
+                   "heat_mwh + storage_net_mwh + unserved_mwh = demand_mwh + losses_mwh."),
+            Column("om_cost_eur", "float", "EUR", "Variable O&M and start-up cost (fixed O&M and CAPEX "
+                   "are in operation_districts)."),
         ),
     )
 )
