@@ -201,6 +201,109 @@ def _print_network_summary(design: Any) -> None:
 
 @app.command()
 @_friendly_errors
+def plan(
+    study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study written by `teplo demand`.")],
+    sites: Annotated[
+        Path | None, typer.Option("--sites", help="Extra candidate sites (GeoJSON/GeoPackage, optional site_id, area_m2).")
+    ] = None,
+    catalogue: Annotated[
+        Path | None, typer.Option("--catalogue", help="CSV of unit types adding to or replacing the bundled ones.")
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help="N-k: modules lost at once per site (0 = off).")] = None,
+    alpha: Annotated[float | None, typer.Option("--alpha", help="N-k: share of design load kept.")] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="Site loss: share kept via a backup site (0 = off).")] = None,
+    strike_radius_m: Annotated[
+        float | None, typer.Option("--strike-radius-m", help="Dispersion: circle radius, m.")
+    ] = None,
+    strike_cap_mw: Annotated[
+        float | None, typer.Option("--strike-cap-mw", help="Dispersion: capacity allowed in one circle, MW.")
+    ] = None,
+    no_resilience: Annotated[
+        bool, typer.Option("--no-resilience", help="Least-cost plan: every resilience constraint off.")
+    ] = False,
+    time_limit_s: Annotated[float | None, typer.Option("--time-limit-s", help="Solver wall-time budget, s.")] = None,
+    mip_gap: Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap per subproblem.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Subproblems solved in parallel.")] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Also plan without resilience and as one central plant; print the cost of resilience.")
+    ] = False,
+) -> None:
+    """Site and size boiler houses and CHP units (MILP); writes districts, sites, units."""
+    from pydantic import ValidationError
+
+    from teplo.pipeline import run_plan_stage
+    from teplo.study import open_study
+    from teplo.supply.settings import SitingSettings
+
+    study = open_study(study_path)
+    raw: dict[str, Any] = dict(study.settings.get("plan", {}))
+    res: dict[str, Any] = dict(raw.get("resilience", {}))
+    solver: dict[str, Any] = dict(raw.get("solver", {}))
+
+    def put(section: dict[str, Any], name: str, values: dict[str, Any]) -> None:
+        section[name] = {**dict(section.get(name, {})), **values}
+
+    if k is not None:
+        put(res, "nk", {"k": k, "enabled": k > 0})
+    if alpha is not None:
+        put(res, "nk", {"alpha": alpha})
+    if beta is not None:
+        put(res, "site_loss", {"beta": beta, "enabled": beta > 0})
+    if strike_radius_m is not None:
+        put(res, "dispersion", {"radius_m": strike_radius_m})
+    if strike_cap_mw is not None:
+        put(res, "dispersion", {"cap_kw": strike_cap_mw * 1000.0})
+    for key, value in (("time_limit_s", time_limit_s), ("mip_gap", mip_gap), ("workers", workers)):
+        if value is not None:
+            solver[key] = value
+    raw.update(resilience=res, solver=solver)
+    try:
+        settings = SitingSettings.model_validate(raw)
+        if no_resilience:
+            settings = settings.model_copy(update={"resilience": settings.resilience.none()})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "plan"
+        raise TeploError(f"invalid plan setting {where}: {err['msg']}") from None
+    result = run_plan_stage(study, sites=sites, catalogue=catalogue, settings=settings, compare=compare,
+                            progress=console)
+    study.save(study_path)
+    _print_plan_summary(result)
+    if compare:
+        import pandas as pd
+
+        table = pd.DataFrame(study.meta["resilience_cost"]).set_index("plan")
+        cols = ["n_sites", "heat_mw", "capex_eur", "annual_cost_eur", "eur_per_mwh", "n1_city_share",
+                "n1_worst_district_share", "site_loss_city_share", "site_loss_worst_district_share"]
+        print_frame("Cost of resilience (shares of design load kept after the worst N-1 / site loss)",
+                    table[cols], {"n_sites": "{:,.0f}", "heat_mw": "{:,.1f}", "capex_eur": "{:,.0f}",
+                                  "annual_cost_eur": "{:,.0f}", "eur_per_mwh": "{:,.1f}",
+                                  **{c: "{:.2f}" for c in cols[5:]}})
+    console.print(f"wrote layers districts, sites, units and buildings.site_id/district_id to {study_path}")
+
+
+def _print_plan_summary(result: Any) -> None:
+    s = result.summary
+    units = result.units.groupby("unit_type").agg(count=("unit_id", "size"), heat_mw=("heat_kw", "sum"),
+                                                   power_mw=("power_kw", "sum"))
+    units[["heat_mw", "power_mw"]] /= 1000.0
+    print_frame("Units by type", units, {"count": "{:,.0f}", "heat_mw": "{:,.1f}", "power_mw": "{:,.2f}"})
+    console.print(
+        f"status {s.status.value}; sites {s.n_sites}, districts {s.n_districts}, units {len(result.units)}; "
+        f"heat {s.heat_mw:,.1f} MW for {s.design_load_mw:,.1f} MW design load, power {s.power_mw:,.2f} MWe; "
+        f"CAPEX EUR {s.capex_eur:,.0f} (units {s.capex_units_eur:,.0f}, sites {s.capex_sites_eur:,.0f}, "
+        f"pipes {s.capex_network_eur:,.0f}); annual cost EUR {s.annual_cost_eur:,.0f} = "
+        f"{s.cost_eur_per_mwh:,.1f} EUR/MWh; solve {s.solve_time_s:,.1f} s in {s.n_subproblems} subproblem(s), "
+        f"gap {100 * s.gap:.2f} % (bound EUR/a {s.bound_eur_a:,.0f})",
+        highlight=False,
+    )
+    if s.unreachable_districts:
+        console.print(f"[yellow]warning:[/] {len(s.unreachable_districts)} district(s) have no candidate site "
+                      "within the pipe reach and are not supplied", highlight=False)
+
+
+@app.command()
+@_friendly_errors
 def stress(
     study_path: Annotated[Path, typer.Argument(metavar="STUDY.gpkg", help="Study with a plan (`teplo plan`).")],
     scenarios: Annotated[

@@ -173,6 +173,98 @@ def run_stress_stage(
     return result
 
 
+def run_plan_stage(
+    study: Study,
+    *,
+    sites: str | os.PathLike[str] | None = None,
+    catalogue: str | os.PathLike[str] | None = None,
+    settings: Any = None,
+    compare: bool = False,
+    progress: Any = None,
+) -> Any:
+    """Site and size the boiler houses and CHP units of ``study``; returns the :class:`SitingResult`.
+
+    With ``compare`` the area is also planned without resilience constraints and
+    as one central plant (:func:`teplo.supply.resilience_cost.compare_resilience`);
+    the side-by-side costs and N-1 / site-loss shares go to ``meta['resilience_cost']``.
+
+    Candidate sites come from the study's OSM ``site_features``, the user's
+    ``sites`` file and generated plots. Writes the layers ``districts``,
+    ``sites`` (every candidate, with ``chosen``), ``units`` (one row per module),
+    the columns ``district_id``, ``site_id`` and ``backup_site_id`` on
+    ``buildings``, and ``meta['plan_summary']``. When the resilience
+    requirements cannot all be met the best relaxation is written, flagged
+    (``plan_summary.status == 'relaxed'``), and each binding requirement is
+    listed in ``meta['plan_binding']`` and shown as a warning.
+    """
+    import warnings
+
+    from teplo.errors import InputError, TeploWarning
+    from teplo.supply.catalogue import load_unit_catalogue
+    from teplo.supply.resilience_cost import compare_resilience
+    from teplo.supply.result import SitingInfeasibleError
+    from teplo.supply.settings import SitingSettings
+    from teplo.supply.sites import candidate_sites
+    from teplo.supply.siting import plan_supply
+
+    if "buildings" not in study.layers:
+        raise InputError("the study has no buildings: run `teplo demand` first")
+    settings = settings if settings is not None else SitingSettings.model_validate(study.settings.get("plan", {}))
+    buildings = study.layers["buildings"]
+    missing = [c for c in ("design_load_kw", "annual_heat_mwh", "heated") if c not in buildings]
+    if missing:
+        raise InputError(f"buildings: no {', '.join(missing)}; run `teplo demand` first")
+    heated = buildings.loc[buildings["heated"].astype(bool) & (buildings["design_load_kw"] > 0)]
+    if len(heated) == 0:
+        raise InputError("buildings: no heated building with a design load > 0; nothing to supply")
+    streets = study.layers.get("streets")
+    cat = load_unit_catalogue(extra=Path(catalogue)) if catalogue is not None else load_unit_catalogue()
+    found = candidate_sites(heated, osm=study.layers.get("site_features"), user=sites, streets=streets,
+                            settings=settings.sites,
+                            connection_m=settings.pipe_reach_m - settings.districts.max_radius_m,
+                            detour_factor=settings.districts.detour_factor)
+    if progress is not None:
+        progress.print(f"[bold]·[/] planning supply: {len(heated)} buildings, {len(found.sites)} candidate sites")
+    comparison = None
+    if compare:
+        comparison = compare_resilience(heated, found.sites, cat, streets, settings)
+        plan = comparison.resilient
+    else:
+        try:
+            plan = plan_supply(heated, found.sites, cat, streets, settings)
+        except SitingInfeasibleError as err:
+            plan = err.result
+    for line in plan.summary.binding:
+        warnings.warn(f"plan: {line}", TeploWarning, stacklevel=2)
+    b = buildings.drop(columns=[c for c in ("district_id", "site_id", "backup_site_id") if c in buildings])
+    assign = plan.buildings.set_index("building_id")
+    for col in ("district_id", "site_id", "backup_site_id"):
+        b[col] = b["building_id"].map(assign[col]).astype(object)
+    study.layers["buildings"] = b
+    study.layers["districts"] = plan.districts
+    study.layers["sites"] = plan.sites
+    study.layers["units"] = plan.units
+    summary = plan.summary.as_dict()
+    # the report's names: supply CAPEX (units + site works), installed MW, cost per MWh, solver time
+    summary.update(capex_total_eur=summary["capex_eur"],
+                   capex_eur=float(plan.summary.capex_units_eur + plan.summary.capex_sites_eur),
+                   mw_thermal=summary["heat_mw"], mw_electric=summary["power_mw"],
+                   eur_per_mwh=summary["cost_eur_per_mwh"], solve_s=summary["solve_time_s"])
+    study.meta["plan_summary"] = summary
+    if comparison is not None:
+        table = comparison.table.reset_index()
+        study.meta["resilience_cost"] = [
+            {**{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()},
+             "variant": row["plan"], "n1_covered_share": row["n1_city_share"],
+             "site_loss_covered_share": row["site_loss_city_share"]}
+            for row in table.to_dict(orient="records")
+        ]
+    study.meta["plan_binding"] = list(plan.summary.binding)
+    study.meta["plan_candidates_dropped"] = dict(found.dropped)
+    study.settings["plan"] = settings.model_dump(mode="json")
+    return plan
+
+
 # ---- uniform stage functions for teplo.workflow: (study, settings, progress) -> None
 
 
@@ -224,8 +316,9 @@ def report_stage(study: Study, settings: Any, out_dir: Path, progress: Any) -> P
 
 
 def plan_stage(study: Study, settings: Any, progress: Any) -> None:
-    """Plan stage of ``teplo run`` (siting MILP)."""
-    _skip(study, "plan", "the siting stage is not part of this build yet", progress)
+    """Plan stage of ``teplo run`` (siting MILP): writes districts, sites, units."""
+    run_plan_stage(study, settings=settings.plan, progress=progress)
+    _done(study, "plan")
 
 
 def operation_stage(study: Study, settings: Any, progress: Any) -> None:

@@ -22,6 +22,7 @@ from pydantic.fields import FieldInfo
 from teplo.errors import InputError, InputFileNotFound
 from teplo.network.design import NetworkSettings
 from teplo.supply.dispatch import DispatchSettings
+from teplo.supply.settings import SitingSettings
 
 
 class DemandSettings(BaseModel):
@@ -70,6 +71,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     demand: DemandSettings = Field(default_factory=DemandSettings)
+    plan: SitingSettings = Field(default_factory=SitingSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     operation: DispatchSettings = Field(default_factory=DispatchSettings)
     stress: StressRunSettings = Field(default_factory=StressRunSettings)
@@ -157,7 +159,7 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return f'"{value}"'
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return repr(value)
 

@@ -71,7 +71,8 @@ def resilience(nk: bool = False, site_loss: bool = False, dispersion: bool = Fal
 
 def settings(res: ResilienceSettings, **solver: object) -> SitingSettings:
     """Settings for small exact solves (monolithic, 1e-4 gap, 60 s)."""
-    s = SolverSettings(**{"mip_gap": 1e-4, "time_limit_s": 60.0, "decompose": "never", **solver})  # type: ignore[arg-type]
+    s = SolverSettings(**{"mip_gap": 1e-4, "time_limit_s": 60.0, "subproblem_time_limit_s": 60.0, "decompose": "never",
+                          **solver})  # type: ignore[arg-type]
     return SitingSettings(resilience=res, solver=s)
 
 

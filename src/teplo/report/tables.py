@@ -104,17 +104,41 @@ def units_by_type(units: pd.DataFrame, eur_uah: float) -> pd.DataFrame:
 def site_districts(
     buildings: pd.DataFrame | None, districts: pd.DataFrame | None
 ) -> pd.Series:
-    """site_id -> district_id: from ``districts.site_id``, else the district most of a site's buildings are in."""
+    """site_id -> its micro-district(s), comma-separated: from ``districts.site_id``, else from the buildings.
+
+    One site may serve several districts (the siting MILP assigns districts to sites).
+    """
+    def joined(ids: pd.Series) -> str:
+        return ", ".join(sorted({str(v) for v in ids}))
+
     out = pd.Series(dtype=object)
     if buildings is not None and {"site_id", "district_id"} <= set(buildings.columns):
         served = buildings[_present(buildings["site_id"]) & _present(buildings["district_id"])]
         if not served.empty:
-            out = served.groupby("site_id")["district_id"].agg(lambda s: s.value_counts().index[0])
+            out = served.groupby("site_id")["district_id"].agg(joined)
     if districts is not None and "site_id" in districts.columns:
-        given = districts[_present(districts["site_id"])].set_index("site_id")["district_id"]
+        given = districts[_present(districts["site_id"])].groupby("site_id")["district_id"].agg(joined)
         out = given.combine_first(out)
     out.index = out.index.astype(str)
     return out.astype(str)
+
+
+def _district_site_loads(buildings: pd.DataFrame | None, districts: pd.DataFrame | None) -> pd.Series:
+    """Design load [kW] per (district_id, site_id): from the buildings, else ``districts.site_id``."""
+    names = ["district_id", "site_id"]
+    if buildings is not None and {"site_id", "district_id"} <= set(buildings.columns):
+        served = buildings[_present(buildings["site_id"]) & _present(buildings["district_id"])]
+        if not served.empty:
+            load = numeric_column(served, "design_load_kw").fillna(0.0) + 1e-9  # count load-less buildings
+            out = load.groupby([served["district_id"].astype(str), served["site_id"].astype(str)]).sum()
+            out.index.names = names
+            return out
+    if districts is not None and "site_id" in districts.columns:
+        given = districts[_present(districts["site_id"])]
+        index = pd.MultiIndex.from_arrays([given["district_id"].astype(str), given["site_id"].astype(str)],
+                                          names=names)
+        return pd.Series(numeric_column(given, "design_load_kw").fillna(0.0).to_numpy() + 1e-9, index=index)
+    return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[], []], names=names))
 
 
 def sites_table(
@@ -165,18 +189,22 @@ def districts_table(
     table = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="district_id"))
     design = numeric_column(districts, "design_load_kw").to_numpy() / 1e3
     table["design_mw"] = design
-    site_of = site_districts(buildings, districts)
+    pairs = _district_site_loads(buildings, districts)  # design kW per (district_id, site_id)
     if buildings is not None and "district_id" in buildings.columns:
         b = buildings[_present(buildings["district_id"])]
         g = b.groupby(b["district_id"].astype(str))
         table["buildings"] = g.size().reindex(table.index).fillna(0).astype(int)
         table["residents"] = g["residents"].sum().reindex(table.index).fillna(0.0)
-    table["sites"] = site_of.groupby(site_of).size().reindex(table.index).fillna(0).astype(int)
+    table["sites"] = pairs.groupby(level="district_id").size().reindex(table.index).fillna(0).astype(int)
     table["design_gcal_h"] = table["design_mw"] / MW_PER_GCAL_H
     if units is not None and not units.empty:
-        district_of_unit = units["site_id"].astype(str).map(site_of)
-        installed = units["heat_kw"].groupby(district_of_unit).sum() / 1e3
-        table["installed_mw"] = installed.reindex(table.index).fillna(0.0)
+        # a site serving several districts: its capacity shared in proportion to their design load there
+        site_cap = units["heat_kw"].groupby(units["site_id"].astype(str)).sum() / 1e3
+        site_total = pairs.groupby(level="site_id").sum()
+        sites = pairs.index.get_level_values("site_id")
+        share = pairs.to_numpy() / site_total.reindex(sites).where(lambda v: v > 0).to_numpy()
+        part = pd.Series(site_cap.reindex(sites).to_numpy() * share, index=pairs.index)
+        table["installed_mw"] = part.groupby(level="district_id").sum().reindex(table.index).fillna(0.0)
         table["installed_gcal_h"] = table["installed_mw"] / MW_PER_GCAL_H
         table["reserve_pct"] = 100.0 * table["installed_mw"] / table["design_mw"].where(table["design_mw"] > 0)
     order = ["buildings", "residents", "design_mw", "design_gcal_h", "sites", "installed_mw",

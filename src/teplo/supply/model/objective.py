@@ -1,0 +1,47 @@
+"""Objective of the siting MILP: total annual cost [EUR/a].
+
+annualised CAPEX + fixed O&M of modules and generators, annualised site works,
+annualised connection and backup pipes (distance x EUR/m), fuel and variable O&M
+of the annual heat less CHP electricity revenue, plus (relaxation only) the
+penalty on slack.
+"""
+
+from __future__ import annotations
+
+import linopy
+import xarray as xr
+from linopy.expressions import LinearExpression
+
+from teplo.supply.model.inputs import SitingProblem
+from teplo.supply.model.variables import arc_index, backup_index, gen_index, site_index, type_index
+
+SLACKS = ("slack-nk", "slack-pair", "slack-dispersion", "slack-blackout")
+
+
+def cost_expression(m: linopy.Model, p: SitingProblem) -> LinearExpression:
+    """Annual cost [EUR/a] without the slack penalty."""
+    n = m.variables["units-count"]
+    y = m.variables["sites-open"]
+    x = m.variables["arcs-assign"]
+    q = m.variables["units-heat"]
+    tidx = type_index(p)
+    expr = (n * xr.DataArray(p.heat["annual_cost_eur_a"].to_numpy(), coords=[tidx])).sum()
+    expr = expr + (y * xr.DataArray(p.sites["fixed_cost_eur_a"].to_numpy(), coords=[site_index(p)])).sum()
+    expr = expr + (x * xr.DataArray(p.arcs["cost_eur_a"].to_numpy(), coords=[arc_index(p)])).sum()
+    expr = expr + (q * xr.DataArray(p.heat["heat_cost_eur_mwh"].to_numpy(), coords=[tidx])).sum()
+    if "units-generators" in m.variables:
+        g = m.variables["units-generators"]
+        expr = expr + (g * xr.DataArray(p.gens["annual_cost_eur_a"].to_numpy(), coords=[gen_index(p)])).sum()
+    if "backups-choose" in m.variables:
+        w = m.variables["backups-choose"]
+        expr = expr + (w * xr.DataArray(p.backups["cost_eur_a"].to_numpy(), coords=[backup_index(p)])).sum()
+    return expr
+
+
+def define_objective(m: linopy.Model, p: SitingProblem) -> None:
+    """Minimise annual cost (+ penalty x slack in the relaxation)."""
+    expr = cost_expression(m, p)
+    for name in SLACKS:
+        if name in m.variables:
+            expr = expr + p.penalty_eur_per_kw * m.variables[name].sum()
+    m.add_objective(expr)
