@@ -234,8 +234,14 @@ def run_plan_stage(
             plan = plan_supply(heated, found.sites, cat, streets, settings)
         except SitingInfeasibleError as err:
             plan = err.result
-    for line in plan.summary.binding:
-        warnings.warn(f"plan: {line}", TeploWarning, stacklevel=2)
+    binding = plan.summary.binding
+    if binding:
+        more = f"\n  ... and {len(binding) - 8} more (all in the report and the study's meta plan_binding)"
+        warnings.warn(
+            f"plan: {len(binding)} requirement(s) could not be met (status {plan.summary.status.value}); the best "
+            "relaxation is written:\n  " + "\n  ".join(binding[:8]) + (more if len(binding) > 8 else ""),
+            TeploWarning, stacklevel=2,
+        )
     b = buildings.drop(columns=[c for c in ("district_id", "site_id", "backup_site_id") if c in buildings])
     assign = plan.buildings.set_index("building_id")
     for col in ("district_id", "site_id", "backup_site_id"):

@@ -118,6 +118,17 @@ def supply_section(ctx: ReportContext) -> Section:
     if "plan_figures" in ctx.tables:
         parts.append(figures_table(ctx.tables["plan_figures"], table_id="table-plan",
                                    caption="Supply plan in figures"))
+    binding = ctx.study.meta.get("plan_binding")
+    if isinstance(binding, list) and binding:
+        status = html.escape(str((plan or {}).get("status", "relaxed")))
+        items = "".join(f"<li>{html.escape(str(line))}</li>" for line in binding[:50])
+        more = f"<li>… and {len(binding) - 50} more</li>" if len(binding) > 50 else ""
+        parts.append(
+            f'<div class="warning" id="plan-binding"><p><strong>Plan status {status}:</strong> '
+            f"{len(binding)} resilience requirement(s) could not be met here; this is the best relaxation "
+            "(what is short, where, and by how much):</p>"
+            f"<details><summary>Requirements not met</summary><ul>{items}{more}</ul></details></div>"
+        )
     if units is not None:
         parts.append(html_table(units, table_id="table-units-by-type", index_label="Unit type",
                                 caption="Units by type"))
