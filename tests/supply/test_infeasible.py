@@ -52,3 +52,15 @@ def test_site_loss_without_second_site_is_listed(simple_catalogue):
     d, mem = one_building_districts(b)
     plan = solve_siting(d, mem, s, simple_catalogue, settings(resilience(site_loss=True)))
     assert plan.summary.no_backup_districts == ["DA"]
+
+
+def test_district_no_site_can_hold_is_reported_not_failed(simple_catalogue):
+    """Two 1.5 MW districts share the one site in reach, whose plot holds one 2 MW module only."""
+    b = buildings([("A", 0, 0, 1500.0, "residential"), ("B", 200, 0, 1500.0, "residential")])
+    s = sites([("S1", 100, 0, 80.0)])
+    d, mem = one_building_districts(b)
+    plan = solve_siting(d, mem, s, simple_catalogue, settings(resilience(), on_infeasible="relax"))
+    assert plan.summary.status is SolveStatus.RELAXED
+    assert plan.summary.n_districts == 1  # one district served, the other named, none silently lost
+    lines = [m for m in plan.summary.binding if m.startswith("districts-assign")]
+    assert len(lines) == 1 and ("DA" in lines[0] or "DB" in lines[0]) and "1500 kW unserved" in lines[0]

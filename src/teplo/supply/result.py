@@ -57,7 +57,8 @@ class SitingResult:
     districts: district_id, design_load_kw, annual_heat_mwh, n_buildings, priority
         counts, site_id, backup_site_id, connection_m, backup_m, geometry (hull).
     sites: every candidate site_id with source, kind, chosen, heat_kw, power_kw,
-        load_kw (design load it serves), max_heat_kw, area_m2, geometry (point).
+        load_kw (design load it serves), max_heat_kw, area_m2, chp_islanding (has CHP,
+        designed to run islanded), has_backup (has a diesel genset), geometry (point).
     units: one row per installed module: unit_id, site_id, unit_type, kind,
         heat_kw, power_kw, aux_power_kw, capex_eur.
     buildings: building_id, district_id, site_id, backup_site_id.
@@ -131,6 +132,10 @@ def describe_slack(slack: pd.DataFrame, assignment: pd.Series, backup: pd.Series
             ds = sorted(str(d) for s in members for d in by_site.get(s, []))
             msg = (f"circles-dispersion: capacity within the circle around site {key} (sites {', '.join(members)}) "
                    f"exceeds the cap by {r.slack_kw:.0f} kW; districts {', '.join(ds)}")
+        elif r.constraint == "districts-assign":
+            ds = [key]
+            msg = (f"districts-assign: no offered site can take district {key} ({float(np.asarray(r.slack_kw)):.0f} kW "
+                   "unserved): its candidate sites lack area or capacity; offer more sites or raise pipe_reach_m")
         else:
             ds = sorted(str(d) for d in by_site.get(key, []))
             what = {"sites-nk": "capacity left after losing its largest module(s) is",
@@ -180,6 +185,9 @@ def assemble_result(
     st["power_kw"] = st["site_id"].map(power).fillna(0.0)
     st["load_kw"] = st["site_id"].map(load).fillna(0.0)
     st["chosen"] = st["heat_kw"] > 0
+    # what the blackout constraint designed for: CHP sites run islanded, diesel sites have a backup genset
+    st["chp_islanding"] = st["site_id"].isin(units.loc[units["kind"] == "chp", "site_id"])
+    st["has_backup"] = st["site_id"].isin(units.loc[units["kind"] == "diesel", "site_id"])
     # buildings
     b = membership.copy()
     b["site_id"] = b["district_id"].map(assignment)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from teplo.supply.model.constraints import CONSTRAINT_RECIPE
 from teplo.supply.model.inputs import SitingProblem, build_problem
-from teplo.supply.model.objective import SLACKS, define_objective
+from teplo.supply.model.objective import SLACK_WEIGHT, SLACKS, define_objective
 from teplo.supply.model.start import greedy_start
 from teplo.supply.model.variables import VARIABLE_RECIPE, pair_table
 from teplo.supply.settings import SolverSettings
@@ -160,6 +160,7 @@ def _slack_table(hm: _HighsModel, run: _Run, p: SitingProblem) -> pd.DataFrame:
     keys = {
         "slack-nk": ("sites-nk", list(p.sites.index)),
         "slack-blackout": ("sites-blackout", list(p.sites.index)),
+        "slack-unserved": ("districts-assign", list(p.districts.index)),
     }
     if len(p.backups):
         pairs = pair_table(p)
@@ -203,7 +204,8 @@ def _extract(hm: _HighsModel, run: _Run, p: SitingProblem, status: SolveStatus, 
     q = cast(pd.Series, heat.stack()).rename("heat_mwh").reset_index()
     q.columns = ["site_id", "type", "heat_mwh"]
     q = q.loc[q["heat_mwh"] > 1e-6].reset_index(drop=True)
-    slack_kw = sum(float(np.nansum(hm.values(run, name))) for name in SLACKS if name in m.variables)
+    slack_kw = sum(SLACK_WEIGHT.get(name, 1.0) * float(np.nansum(hm.values(run, name)))
+                   for name in SLACKS if name in m.variables)
     return SubSolution(
         status=status, objective_eur_a=run.objective, cost_eur_a=run.objective - slack_kw * p.penalty_eur_per_kw,
         bound_eur_a=run.bound, solve_time_s=t, modules=modules, generators=gens, assignment=assignment,

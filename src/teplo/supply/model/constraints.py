@@ -88,8 +88,12 @@ def define_assignment_constraints(m: linopy.Model, p: SitingProblem) -> None:
     """``districts-assign``: each district served by exactly one site; ``arcs-open``: only by an open one."""
     x = m.variables["arcs-assign"]
     y = m.variables["sites-open"]
-    m.add_constraints(x.groupby(_per(p.arcs["district_id"], arc_index(p), name="district")).sum() == 1,
-                      name="districts-assign")
+    assigned = x.groupby(_per(p.arcs["district_id"], arc_index(p), name="district")).sum()
+    if "slack-unserved" in m.variables:  # relaxation: a district may stay unserved, at the penalty per kW
+        share = 1.0 / xr.DataArray(np.maximum(p.districts["load_kw"].to_numpy(dtype=float), 1e-6),
+                                   coords=[pd.Index(p.districts.index.to_numpy(), name="district")])
+        assigned = assigned + m.variables["slack-unserved"] * share
+    m.add_constraints(assigned == 1, name="districts-assign")
     y_of_arc = y.sel(site=_per(p.arcs["site_id"], arc_index(p)))
     m.add_constraints(x - y_of_arc <= 0, name="arcs-open")
 

@@ -15,7 +15,9 @@ from linopy.expressions import LinearExpression
 from teplo.supply.model.inputs import SitingProblem
 from teplo.supply.model.variables import arc_index, backup_index, gen_index, site_index, type_index
 
-SLACKS = ("slack-nk", "slack-pair", "slack-dispersion", "slack-blackout")
+SLACKS = ("slack-nk", "slack-pair", "slack-dispersion", "slack-blackout", "slack-unserved")
+SLACK_WEIGHT = {"slack-unserved": 10.0}
+"""Penalty multiple per slack: leaving a district without heat weighs more than any broken resilience rule."""
 
 
 def cost_expression(m: linopy.Model, p: SitingProblem) -> LinearExpression:
@@ -43,5 +45,5 @@ def define_objective(m: linopy.Model, p: SitingProblem) -> None:
     expr = cost_expression(m, p)
     for name in SLACKS:
         if name in m.variables:
-            expr = expr + p.penalty_eur_per_kw * m.variables[name].sum()
+            expr = expr + p.penalty_eur_per_kw * SLACK_WEIGHT.get(name, 1.0) * m.variables[name].sum()
     m.add_objective(expr)

@@ -134,6 +134,10 @@ def define_slack_variables(m: linopy.Model, p: SitingProblem) -> None:
         m.add_variables(lower=0, name="slack-dispersion")
     if p.blackout:
         m.add_variables(lower=0, coords=[site_index(p)], name="slack-blackout")
+    # load [kW] of a district left unserved: when no offered site can take it (area, capacity, shared sites)
+    load = xr.DataArray(p.districts["load_kw"].to_numpy(dtype=float),
+                        coords=[pd.Index(p.districts.index.to_numpy(), name="district")])
+    m.add_variables(lower=0, upper=load, name="slack-unserved")
 
 
 VARIABLE_RECIPE = (
