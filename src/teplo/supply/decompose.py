@@ -39,7 +39,7 @@ from teplo.supply.districts import split_in_two
 from teplo.supply.model import SitingProblem, SolveStatus, SubSolution, solve_problem
 from teplo.supply.settings import SolverSettings
 
-MIN_LIMIT_S = 2.0
+MIN_LIMIT_S = 1.0
 """Shortest time limit [s] given to a subproblem."""
 
 
@@ -184,26 +184,27 @@ def _residual_caps(p: SitingProblem, c: Cluster, usage: pd.DataFrame) -> pd.Seri
     return left.clip(lower=0.0)
 
 
-def split_shared_caps(p: SitingProblem, usage: pd.DataFrame, clusters: list[Cluster]) -> dict[int, pd.Series]:
-    """Caps [kW] per cluster after pass 1: split each shared circle by what the clusters used.
+def prior_shared_caps(p: SitingProblem, clusters: list[Cluster]) -> dict[int, pd.Series]:
+    """Caps [kW] per cluster before any solve: each shared circle split by the load its clusters bring.
 
-    Where the clusters' capacity in a circle sums to at most C, each keeps its
-    capacity plus an equal part of what is left; where it exceeds C, C is split in
-    proportion to what each installed. Circles a cluster does not share keep C.
+    A cluster's weight in a circle is the design load of the arcs (district-site
+    connections) to its member sites in that circle; a circle held by one cluster
+    keeps its whole cap. The parts sum to the cap, so the clusters' plans together
+    respect every circle whatever each does within its part.
     """
-    caps = {}
     holders = _circle_holders(p, clusters)
-    total = usage.sum(axis=1)
-    cap = p.circle_cap_kw.reindex(usage.index)
-    n_share = holders.sum(axis=1).clip(lower=1)
+    site_cluster = pd.Series(-1, index=p.sites.index)
     for c in clusters:
-        k = c.cluster_id
-        u = usage[k]
-        shared = holders[k] & (n_share > 1)
-        free = (cap - total).clip(lower=0.0) / n_share
-        split = np.where(total > cap, cap * u / total.replace(0.0, np.nan), u + free)
-        caps[k] = pd.Series(np.where(shared, np.nan_to_num(split), cap), index=usage.index)
-    return caps
+        site_cluster[c.sites] = c.cluster_id
+    site_load = p.arcs.groupby("site_id")["load_kw"].sum()
+    mem = pd.DataFrame({"circle": p.circles["circle_id"].to_numpy(),
+                        "cluster": site_cluster.reindex(p.circles["site_id"]).to_numpy(),
+                        "load": site_load.reindex(p.circles["site_id"]).fillna(0.0).to_numpy()})
+    weight = mem.loc[mem["cluster"] >= 0].groupby(["circle", "cluster"])["load"].sum().unstack(fill_value=0)
+    weight = weight.reindex(index=holders.index, columns=holders.columns, fill_value=0.0) + 1e-6 * holders
+    share = weight.div(weight.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
+    cap = p.circle_cap_kw.reindex(holders.index)
+    return {c.cluster_id: (share[c.cluster_id] * cap).where(holders[c.cluster_id], cap) for c in clusters}
 
 
 def _circle_holders(p: SitingProblem, clusters: list[Cluster]) -> pd.DataFrame:
@@ -230,18 +231,17 @@ def _better(new: SubSolution, old: SubSolution) -> bool:
 def solve_decomposed(
     p: SitingProblem, xy: pd.DataFrame, solver: SolverSettings, deadline: float | None = None
 ) -> Decomposed:
-    """Cluster; solve all clusters (pass 1); split shared circles by use (pass 2); coordinate.
+    """Cluster; solve all clusters over their share of the shared circles (pass 1); coordinate.
 
-    Pass 1 (all clusters in parallel) lets every cluster use each circle's full
-    cap C, which shows where each wants capacity. Pass 2 splits every circle
-    shared by several clusters in proportion to that use (or hands out what is
-    left) and re-solves, in parallel, the clusters over their part: the union
-    then respects every circle. Coordination (Gauss-Seidel,
+    Pass 1 (all clusters in parallel) gives every cluster a part of each circle
+    it shares, in proportion to the load it brings there
+    (:func:`prior_shared_caps`): the union then respects every circle.
+    Coordination (Gauss-Seidel,
     ``coordination_passes``) re-solves relaxed or share-bound clusters colour by
     colour (clusters of one colour share no circle) with the cap the other
     clusters' actual plans leave, keeping a new plan only if it is better.
-    ``deadline`` (a ``time.perf_counter()`` value) bounds the wall time: 45 %,
-    30 % and 25 % of it for the three steps.
+    ``deadline`` (a ``time.perf_counter()`` value) bounds the wall time: 70 %
+    of it for pass 1, the rest for coordination.
     """
     deadline = deadline if deadline is not None else time.perf_counter() + solver.time_limit_s
     clusters = make_clusters(p, xy, solver.max_cluster_districts)
@@ -254,21 +254,13 @@ def solve_decomposed(
         return [min(max(left * len(clusters[i].districts) / n, MIN_LIMIT_S), solver.subproblem_time_limit_s)
                 for i in batch]
 
-    everyone = list(range(len(clusters)))  # pass 1
-    problems = [p.subset(c.districts, c.sites, p.circle_cap_kw) for c in clusters]
-    solutions = solve_many(problems, solver, limits(everyone, 0.45))
+    everyone = list(range(len(clusters)))  # pass 1: every cluster over its share of the shared circles
+    caps = prior_shared_caps(p, clusters)
+    problems = [p.subset(c.districts, c.sites, caps[c.cluster_id]) for c in clusters]
+    solutions = solve_many(problems, solver, limits(everyone, 0.7))
     usage = pd.DataFrame({c.cluster_id: _usage(problems[i], solutions[i]).reindex(circles).fillna(0.0)
                           for i, c in enumerate(clusters)}, index=circles)
-    caps = split_shared_caps(p, usage, clusters)
-    over = [i for i, c in enumerate(clusters) if bool((usage[c.cluster_id] > caps[c.cluster_id] + 1e-6).any())]
     resolved = 0
-    if over:
-        trials = [p.subset(clusters[i].districts, clusters[i].sites, caps[clusters[i].cluster_id]) for i in over]
-        news = solve_many(trials, solver, limits(over, 0.3 / 0.55))
-        for i, trial, new in zip(over, trials, news, strict=True):
-            resolved += 1
-            solutions[i], problems[i] = new, trial  # must replace: the pass-1 plan may break a shared circle
-            usage[clusters[i].cluster_id] = _usage(trial, new).reindex(circles).fillna(0.0)
     for _ in range(solver.coordination_passes):
         todo = []
         for i, c in enumerate(clusters):
