@@ -1,4 +1,4 @@
-"""Siting benchmark: plan synthetic cities of 500, 2 000 and 8 500 buildings, with and without resilience.
+"""Siting benchmark: synthetic cities of 500, 2 000 and 8 500 buildings; no, N-1 + dispersion, all constraints.
 
     .venv/bin/python benchmarks/siting.py                 # all cases (the 8 500 ones take ~10 min each)
     .venv/bin/python benchmarks/siting.py --sizes 500     # one size
@@ -25,11 +25,21 @@ import subprocess
 import sys
 import time
 
+VARIANTS = {"0": "none", "1": "all", "2": "n1+dispersion"}
+"""Resilience variants: none; all five constraints (defaults); the brief's target, N-1 and dispersion only."""
 
-def run_case(n_buildings: int, resilient: bool, time_limit_s: float) -> dict[str, object]:
+
+def run_case(n_buildings: int, variant: str, time_limit_s: float) -> dict[str, object]:
     """Plan one synthetic city; return the figures of one benchmark line."""
     from teplo.pipeline import run_demand_stage
-    from teplo.supply.settings import ResilienceSettings, SitingSettings, SolverSettings
+    from teplo.supply.settings import (
+        BlackoutSettings,
+        PrioritySettings,
+        ResilienceSettings,
+        SiteLossSettings,
+        SitingSettings,
+        SolverSettings,
+    )
     from teplo.supply.sites import candidate_sites
     from teplo.supply.siting import plan_supply
     from teplo.synth import make_city
@@ -39,8 +49,14 @@ def run_case(n_buildings: int, resilient: bool, time_limit_s: float) -> dict[str
     heated = b.loc[b["heated"].astype(bool) & (b["design_load_kw"] > 0)]
     streets = study.layers["streets"]
     solver = SolverSettings(time_limit_s=time_limit_s, on_infeasible="relax")
-    settings = SitingSettings(solver=solver) if resilient else SitingSettings(
-        solver=solver, resilience=ResilienceSettings.none())
+    resilience = {
+        "none": ResilienceSettings.none(),
+        "all": ResilienceSettings(),
+        "n1+dispersion": ResilienceSettings(site_loss=SiteLossSettings(enabled=False),
+                                            blackout=BlackoutSettings(enabled=False),
+                                            priority=PrioritySettings(enabled=False)),
+    }[variant]
+    settings = SitingSettings(solver=solver, resilience=resilience)
     t0 = time.perf_counter()
     sites = candidate_sites(heated, streets=streets, settings=settings.sites,
                             connection_m=settings.pipe_reach_m - settings.districts.max_radius_m).sites
@@ -50,7 +66,7 @@ def run_case(n_buildings: int, resilient: bool, time_limit_s: float) -> dict[str
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
     return {
-        "buildings": len(heated), "resilience": "all" if resilient else "none", "districts": s.n_districts,
+        "buildings": len(heated), "resilience": variant, "districts": s.n_districts,
         "candidates": len(sites), "time_s": round(elapsed, 1), "peak_mem_mb": round(peak),
         "status": s.status.value, "gap": round(s.gap, 4), "sites": s.n_sites, "heat_mw": round(s.heat_mw, 1),
         "load_mw": round(s.design_load_mw, 1), "eur_per_mwh": round(s.cost_eur_per_mwh, 1),
@@ -62,20 +78,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500,2000,8500", help="comma-separated building counts")
     parser.add_argument("--time-limit-s", type=float, default=600.0, help="solver budget per case, s")
-    parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: "n,resilient" run in this process
+    parser.add_argument("--variants", default="0,2,1", help="0 none, 2 N-1 + dispersion, 1 all constraints")
+    parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: "n,variant" run in this process
     args = parser.parse_args()
     if args.case:
-        n, resilient = args.case.split(",")
-        print(json.dumps(run_case(int(n), resilient == "1", args.time_limit_s)))
+        n, variant = args.case.split(",")
+        print(json.dumps(run_case(int(n), VARIANTS[variant], args.time_limit_s)))
         return
     for n in (int(v) for v in args.sizes.split(",")):
-        for resilient in (False, True):
+        for variant in args.variants.split(","):
             out = subprocess.run(
-                [sys.executable, __file__, "--case", f"{n},{int(resilient)}", "--time-limit-s",
+                [sys.executable, __file__, "--case", f"{n},{variant}", "--time-limit-s",
                  str(args.time_limit_s)], capture_output=True, text=True, check=False,
             )
             if out.returncode != 0:
-                print(f"buildings={n} resilience={'all' if resilient else 'none'} FAILED: "
+                print(f"buildings={n} resilience={VARIANTS[variant]} FAILED: "
                       f"{out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
                 continue
             row = json.loads(out.stdout.strip().splitlines()[-1])
