@@ -274,6 +274,8 @@ def solve_decomposed(
         order = sorted({colours[i] for i in todo})
         for n_left, colour in zip(range(len(order), 0, -1), order, strict=True):
             batch = [i for i in todo if colours[i] == colour]
+            if deadline - time.perf_counter() < MIN_LIMIT_S * (1 + len(batch) / solver.workers):
+                break  # no time left for another colour: the plans so far already respect every circle
             trials = [p.subset(clusters[i].districts, clusters[i].sites, _residual_caps(p, clusters[i], usage))
                       for i in batch]
             news = solve_many(trials, solver, limits(batch, 1.0 / n_left))
