@@ -149,7 +149,7 @@ def run_stress_stage(
     b["district_id"] = b["district_id"].astype("string").fillna("").astype(str)
     sites = study.layers["sites"]
     if "chosen" in sites:
-        sites = sites[sites["chosen"].astype(bool)]
+        sites = sites[sites["chosen"].astype(bool) | sites["site_id"].isin(study.layers["units"]["site_id"])]
     pipes = study.layers.get("pipes")
     nodes = study.layers.get("network_nodes")
     check = None

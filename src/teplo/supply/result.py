@@ -184,7 +184,7 @@ def assemble_result(
     st["heat_kw"] = st["site_id"].map(heat).fillna(0.0)
     st["power_kw"] = st["site_id"].map(power).fillna(0.0)
     st["load_kw"] = st["site_id"].map(load).fillna(0.0)
-    st["chosen"] = st["heat_kw"] > 0
+    st["chosen"] = st["site_id"].isin(units["site_id"])  # any module, also a genset-only site of a relaxed plan
     # what the blackout constraint designed for: CHP sites run islanded, diesel sites have a backup genset
     st["chp_islanding"] = st["site_id"].isin(units.loc[units["kind"] == "chp", "site_id"])
     st["has_backup"] = st["site_id"].isin(units.loc[units["kind"] == "diesel", "site_id"])
