@@ -45,12 +45,15 @@ def plan_supply(
     (default ``settings.economics.network_cost_eur_per_m``). Raises
     :class:`SitingInfeasibleError` (carrying the best relaxed plan) when a
     requirement cannot be met and ``settings.solver.on_infeasible == 'raise'``.
+    ``settings.solver.time_limit_s`` counts from this call, districts and arcs included.
     """
+    started = time.perf_counter()
     settings = settings or SitingSettings()
     index = StreetIndex.from_streets(streets, settings.districts.detour_factor)
     found = make_districts(buildings, settings.districts, index, settings.resilience.priority)
     sites = add_sites_for_unreachable(found.districts, sites, buildings, streets, index, settings)
-    return solve_siting(found.districts, found.membership, sites, catalogue, settings, network_cost, index)
+    return solve_siting(found.districts, found.membership, sites, catalogue, settings, network_cost, index,
+                        started=started)
 
 
 def add_sites_for_unreachable(
@@ -104,9 +107,13 @@ def solve_siting(
     settings: SitingSettings | None = None,
     network_cost: NetworkCost | None = None,
     index: StreetIndex | None = None,
+    started: float | None = None,
 ) -> SitingResult:
-    """Site units for given districts (columns of :func:`make_districts`) and candidate sites."""
-    t0 = time.perf_counter()
+    """Site units for given districts (columns of :func:`make_districts`) and candidate sites.
+
+    The time limit counts from ``started`` (a ``time.perf_counter()`` value; default: now).
+    """
+    t0 = time.perf_counter() if started is None else started
     settings = settings or SitingSettings()
     catalogue = load_unit_catalogue() if catalogue is None else catalogue
     index = index or StreetIndex(None, np.zeros((0, 2)), settings.districts.detour_factor)
