@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from teplo.errors import InfeasibleError
+from teplo.supply import tables as _tables  # noqa: F401  (registers the plan's layers in teplo.schema)
 from teplo.supply.model import SitingProblem, SolveStatus, SubSolution
 from teplo.supply.settings import SitingSettings
 

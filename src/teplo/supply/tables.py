@@ -37,6 +37,8 @@ SITES = register(Table(
         Column("heat_kw", "float", "kW", "Installed heat capacity."),
         Column("power_kw", "float", "kW", "Installed electric capacity (CHP + diesel)."),
         Column("load_kw", "float", "kW", "Design load of the districts it serves."),
+        Column("chp_islanding", "bool", "-", "Has CHP, designed to run islanded in a blackout."),
+        Column("has_backup", "bool", "-", "Has a diesel genset for its auxiliaries."),
     ),
 ))
 
