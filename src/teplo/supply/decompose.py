@@ -36,11 +36,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from teplo.supply.districts import split_in_two
+from teplo.supply.guide import CityLP
 from teplo.supply.model import SitingProblem, SolveStatus, SubSolution, solve_problem
 from teplo.supply.settings import SolverSettings
 
 MIN_LIMIT_S = 1.0
 """Shortest time limit [s] given to a subproblem."""
+
+LINK_SHARE = 1e-3
+"""Share of a district's load on an arc [-] above which the city LP is taken to use the arc."""
 
 
 @dataclass(frozen=True)
@@ -66,20 +70,30 @@ def _bisect(points: np.ndarray, weights: np.ndarray, sizes: np.ndarray, limit: i
     return parts
 
 
-def make_clusters(p: SitingProblem, xy: pd.DataFrame, max_districts: int) -> list[Cluster]:
+def make_clusters(
+    p: SitingProblem, xy: pd.DataFrame, max_districts: int, arc_share: np.ndarray | None = None
+) -> list[Cluster]:
     """Split ``p`` into spatially compact clusters of at most about ``max_districts`` districts.
 
-    Atoms are the connected components of "shares a candidate site" (components
+    Atoms are the connected components of "shares a candidate site" (with
+    ``arc_share``: "the city LP sends load to a common site"; components
     larger than the limit are bisected first); atoms are then grouped by
     recursive bisection of their centres, so neighbouring small components solve
     together and a shared dispersion circle is more often inside one cluster.
     ``xy`` holds x, y [m] of each district centre, indexed by district_id.
+    A site belongs to the cluster with the most load within reach of it or, given
+    ``arc_share`` (the city LP's share of each arc, :mod:`teplo.supply.guide`),
+    with the most load the LP sends to it.
     """
     d_ids = p.districts.index
     s_ids = p.sites.index
     di = d_ids.get_indexer(pd.Index(p.arcs["district_id"]))
     si = s_ids.get_indexer(pd.Index(p.arcs["site_id"]))
-    inc = coo_matrix((np.ones(len(di)), (di, si)), shape=(len(d_ids), len(s_ids))).tocsr()
+    link = np.ones(len(di), dtype=bool)
+    if arc_share is not None:  # atoms follow the LP's flows; a district it leaves unserved keeps all its arcs
+        link = np.asarray(arc_share, dtype=float) > LINK_SHARE
+        link |= ~np.isin(di, di[link])
+    inc = coo_matrix((np.ones(int(link.sum())), (di[link], si[link])), shape=(len(d_ids), len(s_ids))).tocsr()
     _, comp = connected_components((inc @ inc.T).tocsr(), directed=False)
     load = p.districts["load_kw"].to_numpy(dtype=float)
     pts = xy.reindex(d_ids)[["x", "y"]].to_numpy(dtype=float)
@@ -101,11 +115,20 @@ def make_clusters(p: SitingProblem, xy: pd.DataFrame, max_districts: int) -> lis
         group_of_atom[atoms] = g
     labels = group_of_atom[atom]
     # site ownership: the cluster with the most load within reach of the site (ties: lowest id)
-    own = pd.DataFrame({"site": si, "cluster": labels[di], "load": p.arcs["load_kw"].to_numpy()})
+    weight = p.arcs["load_kw"].to_numpy(dtype=float)
+    if arc_share is not None:  # the LP's flows first; all load within reach only breaks ties (unused sites)
+        weight = weight * (np.asarray(arc_share, dtype=float) + 1e-6)
+    own = pd.DataFrame({"site": si, "cluster": labels[di], "load": weight})
     # as_index=False gives a DataFrame; the stubs drop that flag on column selection and say Series
     own = cast(pd.DataFrame, own.groupby(["site", "cluster"], as_index=False)["load"].sum())
     own = own.sort_values(["site", "load", "cluster"], ascending=[True, False, True], kind="stable")
     site_cluster = own.drop_duplicates("site").set_index("site")["cluster"].reindex(range(len(s_ids))).to_numpy()
+    if arc_share is not None:  # a district goes with the site that takes most of its load in the LP
+        share = np.asarray(arc_share, dtype=float)
+        order = np.lexsort((-share, di))
+        first = order[np.r_[True, di[order][1:] != di[order][:-1]]]
+        first = first[share[first] > LINK_SHARE]
+        labels[di[first]] = site_cluster[si[first]]
     # a district with no arc to its own cluster's sites follows its nearest site
     ok = site_cluster[si] == labels[di]
     has_own = np.bincount(di[ok], minlength=len(d_ids)) > 0
@@ -184,13 +207,20 @@ def _residual_caps(p: SitingProblem, c: Cluster, usage: pd.DataFrame) -> pd.Seri
     return left.clip(lower=0.0)
 
 
-def prior_shared_caps(p: SitingProblem, clusters: list[Cluster]) -> dict[int, pd.Series]:
+def prior_shared_caps(
+    p: SitingProblem, clusters: list[Cluster], capacity_kw: pd.Series | None = None
+) -> dict[int, pd.Series]:
     """Caps [kW] per cluster before any solve: each shared circle split by the load its clusters bring.
 
     A cluster's weight in a circle is the design load of the arcs (district-site
     connections) to its member sites in that circle; a circle held by one cluster
     keeps its whole cap. The parts sum to the cap, so the clusters' plans together
     respect every circle whatever each does within its part.
+
+    Given ``capacity_kw`` (the city LP's capacity per site, :mod:`teplo.supply.guide`),
+    each cluster first gets the LP's capacity in its member sites, and only what
+    the LP leaves free is split by load. Where even the LP exceeds the cap (the
+    area needs it), the parts sum to the LP's capacity: the least excess.
     """
     holders = _circle_holders(p, clusters)
     site_cluster = pd.Series(-1, index=p.sites.index)
@@ -204,7 +234,14 @@ def prior_shared_caps(p: SitingProblem, clusters: list[Cluster]) -> dict[int, pd
     weight = weight.reindex(index=holders.index, columns=holders.columns, fill_value=0.0) + 1e-6 * holders
     share = weight.div(weight.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
     cap = p.circle_cap_kw.reindex(holders.index)
-    return {c.cluster_id: (share[c.cluster_id] * cap).where(holders[c.cluster_id], cap) for c in clusters}
+    if capacity_kw is None:
+        return {c.cluster_id: (share[c.cluster_id] * cap).where(holders[c.cluster_id], cap) for c in clusters}
+    mem["lp"] = capacity_kw.reindex(p.circles["site_id"]).fillna(0.0).to_numpy()
+    used = mem.loc[mem["cluster"] >= 0].groupby(["circle", "cluster"])["lp"].sum().unstack(fill_value=0)
+    used = used.reindex(index=holders.index, columns=holders.columns, fill_value=0.0).where(holders, 0.0)
+    free = (cap - used.sum(axis=1)).clip(lower=0.0)
+    parts = used + share.mul(free, axis=0)
+    return {c.cluster_id: parts[c.cluster_id].where(holders[c.cluster_id], cap) for c in clusters}
 
 
 def _circle_holders(p: SitingProblem, clusters: list[Cluster]) -> pd.DataFrame:
@@ -229,7 +266,8 @@ def _better(new: SubSolution, old: SubSolution) -> bool:
 
 
 def solve_decomposed(
-    p: SitingProblem, xy: pd.DataFrame, solver: SolverSettings, deadline: float | None = None
+    p: SitingProblem, xy: pd.DataFrame, solver: SolverSettings, deadline: float | None = None,
+    guide: CityLP | None = None,
 ) -> Decomposed:
     """Cluster; solve all clusters over their share of the shared circles (pass 1); coordinate.
 
@@ -241,10 +279,12 @@ def solve_decomposed(
     colour (clusters of one colour share no circle) with the cap the other
     clusters' actual plans leave, keeping a new plan only if it is better.
     ``deadline`` (a ``time.perf_counter()`` value) bounds the wall time: 70 %
-    of it for pass 1, the rest for coordination.
+    of it for pass 1, the rest for coordination. ``guide`` (the city LP) sets
+    site ownership and the split of shared circles (:func:`prior_shared_caps`).
     """
     deadline = deadline if deadline is not None else time.perf_counter() + solver.time_limit_s
-    clusters = make_clusters(p, xy, solver.max_cluster_districts)
+    clusters = make_clusters(p, xy, solver.max_cluster_districts,
+                             None if guide is None else guide.arc_share)
     colours = cluster_colours(p, clusters)
     circles = pd.Index(sorted(p.circle_cap_kw.index))
 
@@ -255,7 +295,7 @@ def solve_decomposed(
                 for i in batch]
 
     everyone = list(range(len(clusters)))  # pass 1: every cluster over its share of the shared circles
-    caps = prior_shared_caps(p, clusters)
+    caps = prior_shared_caps(p, clusters, None if guide is None else guide.capacity_kw)
     problems = [p.subset(c.districts, c.sites, caps[c.cluster_id]) for c in clusters]
     solutions = solve_many(problems, solver, limits(everyone, 0.7))
     usage = pd.DataFrame({c.cluster_id: _usage(problems[i], solutions[i]).reindex(circles).fillna(0.0)

@@ -11,13 +11,21 @@ import pandas as pd
 
 from teplo.errors import InfeasibleError
 from teplo.supply import tables as _tables  # noqa: F401  (registers the plan's layers in teplo.schema)
-from teplo.supply.model import SitingProblem, SolveStatus, SubSolution
+from teplo.supply.guide import CityLP
+from teplo.supply.model import SLACK_TOL_KW, SitingProblem, SolveStatus, SubSolution
 from teplo.supply.settings import SitingSettings
 
 
 @dataclass
 class SitingSummary:
-    """Headline numbers of a plan. Money in EUR, capacity in MW, energy in MWh/a."""
+    """Headline numbers of a plan. Money in EUR, capacity in MW, energy in MWh/a.
+
+    ``bound_eur_a``/``gap``: the sum of the subproblems' dual bounds, a bound of the
+    decomposed problem. ``lp_*`` come from the city-wide LP (:mod:`teplo.supply.guide`,
+    NaN when it did not run): the dispersion excess and other slack [kW] that no plan
+    over the offered sites avoids, its objective (a bound of the whole problem) and,
+    for a feasible plan when the LP needs no slack, ``lp_gap`` = (cost - bound) / cost.
+    """
 
     status: SolveStatus
     n_sites: int
@@ -43,6 +51,11 @@ class SitingSummary:
     unreachable_districts: list[str] = field(default_factory=list)
     no_backup_districts: list[str] = field(default_factory=list)
     binding: list[str] = field(default_factory=list)
+    lp_dispersion_excess_kw: float = math.nan
+    lp_other_slack_kw: float = math.nan
+    lp_bound_eur_a: float = math.nan
+    lp_gap: float = math.nan
+    lp_time_s: float = math.nan
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (status as its value) for reports and JSON."""
@@ -160,8 +173,14 @@ def assemble_result(
     resolved: int,
     unreachable: list[str],
     no_backup: list[str],
+    guide: CityLP | None = None,
 ) -> SitingResult:
-    """Turn subproblem solutions into the result tables and the summary."""
+    """Turn subproblem solutions into the result tables and the summary.
+
+    Dispersion is checked on the union of the subproblems' plans against the
+    required cap (a cluster above its share of a shared circle is no violation
+    while the circle as a whole keeps the cap).
+    """
     assignment = pd.concat([s.assignment for s in solutions if len(s.assignment)]) if solutions else pd.Series(
         dtype=str)
     assignment = assignment.sort_index() if len(assignment) else pd.Series(dtype=str, name="site_id")
@@ -194,8 +213,13 @@ def assemble_result(
     b["site_id"] = b["district_id"].map(assignment)
     b["backup_site_id"] = b["district_id"].map(backup)
     # slack
-    slack_parts = [describe_slack(s.slack, assignment, backup, sp) for s, sp in zip(solutions, subproblems,
-                                                                                     strict=True)]
+    slack_parts = [describe_slack(s.slack.loc[s.slack["constraint"] != "circles-dispersion"], assignment, backup, sp)
+                   for s, sp in zip(solutions, subproblems, strict=True) if len(s.slack)]
+    excess = dispersion_excess(problem, units)
+    if len(excess):
+        rows = pd.DataFrame({"constraint": "circles-dispersion", "key": excess.index.astype(str),
+                             "slack_kw": excess.to_numpy(dtype=float)})
+        slack_parts.append(describe_slack(rows, assignment, backup, problem))
     slack = pd.concat(slack_parts, ignore_index=True) if slack_parts else pd.DataFrame()
     # money
     econ = settings.economics
@@ -215,9 +239,9 @@ def assemble_result(
     statuses = [s.status for s in solutions]
     if SolveStatus.FAILED in statuses:
         status = SolveStatus.FAILED
-    elif SolveStatus.RELAXED in statuses:
+    elif len(slack):
         status = SolveStatus.RELAXED
-    elif SolveStatus.FEASIBLE in statuses:
+    elif SolveStatus.RELAXED in statuses or SolveStatus.FEASIBLE in statuses:  # RELAXED here: over a share only
         status = SolveStatus.FEASIBLE
     else:
         status = SolveStatus.OPTIMAL
@@ -236,7 +260,28 @@ def assemble_result(
         n_subproblems=len(solutions), decomposed=decomposed, resolved_subproblems=resolved,
         unreachable_districts=unreachable, no_backup_districts=no_backup, binding=binding,
     )
+    if guide is not None:
+        summary.lp_dispersion_excess_kw = guide.dispersion_excess_kw
+        summary.lp_other_slack_kw = guide.other_slack_kw
+        summary.lp_bound_eur_a = guide.objective_eur_a
+        summary.lp_time_s = guide.solve_time_s
+        if status.is_ok and guide.dispersion_excess_kw + guide.other_slack_kw <= SLACK_TOL_KW and cost:
+            summary.lp_gap = max((cost - guide.objective_eur_a) / abs(cost), 0.0)
     return SitingResult(dist, st, units, b, summary, slack)
+
+
+def dispersion_excess(problem: SitingProblem, units: pd.DataFrame) -> pd.Series:
+    """Heat capacity [kW] above the required cap in each circle of ``problem``, for the installed ``units``.
+
+    Only circles above the cap (by more than the solver tolerance) are returned, indexed by circle_id.
+    """
+    if len(problem.circles) == 0 or len(units) == 0:
+        return pd.Series(dtype=float)
+    cap = units.groupby("site_id")["heat_kw"].sum()
+    inside = cap.reindex(problem.circles["site_id"]).fillna(0.0).to_numpy()
+    total = pd.Series(inside, index=problem.circles["circle_id"].to_numpy()).groupby(level=0).sum()
+    over = total - problem.circle_cap_kw.reindex(total.index).to_numpy(dtype=float)
+    return over.loc[over > SLACK_TOL_KW]
 
 
 __all__ = ["SitingInfeasibleError", "SitingResult", "SitingSummary"]

@@ -276,6 +276,12 @@ class SolverSettings(_Model):
         description="m. Sites offered to one district are at least this far apart (half the default "
         "strike radius), so the offer is not all inside one dispersion circle [E].",
     )
+    city_lp_share: float = Field(
+        0.25, ge=0, lt=1,
+        description="-. Most of time_limit_s the city-wide LP relaxation may take before the clusters solve "
+        "(0: no city LP). It certifies what no plan can meet and splits shared dispersion circles by its "
+        "capacities; 10-60 s for 8 500 buildings (benchmarks/siting.py) [E].",
+    )
     coordination_passes: int = Field(
         1, ge=0, le=10, description="-. Gauss-Seidel passes re-solving clusters whose shared dispersion caps bind."
     )

@@ -23,6 +23,7 @@ from teplo.supply.costs import NetworkCost
 from teplo.supply.decompose import solve_decomposed
 from teplo.supply.distance import StreetIndex
 from teplo.supply.districts import make_districts
+from teplo.supply.guide import solve_city_lp
 from teplo.supply.model import build_problem, solve_problem
 from teplo.supply.result import SitingInfeasibleError, SitingResult, assemble_result
 from teplo.supply.settings import SitingSettings
@@ -137,16 +138,20 @@ def solve_siting(
     no_backup = sorted(problem.districts.index[(problem.districts["backup_kw"] > 0) & (n_arcs < 2)].tolist())
     decompose = solver.decompose == "always" or (
         solver.decompose == "auto" and len(problem.districts) > solver.max_cluster_districts)
+    guide = None
+    if decompose and solver.city_lp_share > 0:
+        left = solver.time_limit_s - (time.perf_counter() - t0)
+        guide = solve_city_lp(problem, solver, solver.city_lp_share * left)
     if decompose:
         xy = districts.set_index("district_id")[["x", "y"]]
-        dec = solve_decomposed(problem, xy, solver, deadline=t0 + solver.time_limit_s)
+        dec = solve_decomposed(problem, xy, solver, deadline=t0 + solver.time_limit_s, guide=guide)
         solutions, subproblems, resolved = dec.solutions, dec.problems, dec.resolved
     else:
         left = max(solver.time_limit_s - (time.perf_counter() - t0), 1.0)
         solutions, subproblems, resolved = [solve_problem(problem, solver, left)], [problem], 0
     result = assemble_result(
         problem, solutions, subproblems, districts, membership, sites, catalogue, settings,
-        time.perf_counter() - t0, decompose, resolved, unreachable, no_backup,
+        time.perf_counter() - t0, decompose, resolved, unreachable, no_backup, guide,
     )
     if not result.feasible and solver.on_infeasible == "raise":
         lines = result.summary.binding[:20]
