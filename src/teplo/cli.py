@@ -7,6 +7,7 @@ without a traceback and exit with status 1.
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import time
 import warnings
@@ -297,6 +298,13 @@ def _print_plan_summary(result: Any) -> None:
         f"gap {100 * s.gap:.2f} % (bound EUR/a {s.bound_eur_a:,.0f})",
         highlight=False,
     )
+    if not math.isnan(s.lp_time_s):
+        console.print(f"city LP ({s.lp_time_s:,.1f} s): dispersion excess no plan avoids "
+                      f"{s.lp_dispersion_excess_kw:,.0f} kW, other unavoidable shortfall {s.lp_other_slack_kw:,.0f} kW"
+                      + (f", gap to its bound {100 * s.lp_gap:.2f} %" if not math.isnan(s.lp_gap) else ""),
+                      highlight=False)
+    for line in s.diagnosis:
+        console.print(f"[yellow]why relaxed:[/] {line}", highlight=False)
     if s.unreachable_districts:
         console.print(f"[yellow]warning:[/] {len(s.unreachable_districts)} district(s) have no candidate site "
                       "within the pipe reach and are not supplied", highlight=False)

@@ -239,7 +239,8 @@ def run_plan_stage(
         more = f"\n  ... and {len(binding) - 8} more (all in the report and the study's meta plan_binding)"
         warnings.warn(
             f"plan: {len(binding)} requirement(s) could not be met (status {plan.summary.status.value}); the best "
-            "relaxation is written:\n  " + "\n  ".join(binding[:8]) + (more if len(binding) > 8 else ""),
+            "relaxation is written:\n  " + "\n  ".join(binding[:8]) + (more if len(binding) > 8 else "")
+            + "".join(f"\nwhy: {line}" for line in plan.summary.diagnosis),
             TeploWarning, stacklevel=2,
         )
     b = buildings.drop(columns=[c for c in ("district_id", "site_id", "backup_site_id") if c in buildings])

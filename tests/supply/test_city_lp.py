@@ -116,6 +116,7 @@ def test_a_decomposed_plan_reports_the_lp_certificate(catalogue):
     # the plan's own excess is at least what the LP proves necessary
     assert plan.slack.loc[plan.slack["constraint"] == "circles-dispersion", "slack_kw"].max() >= 8000.0 - 1.0
     assert sm.lp_time_s > 0
+    assert any("too dense" in line and "18.00 MW" in line for line in sm.diagnosis)
 
 
 def test_city_lp_can_be_switched_off(catalogue):

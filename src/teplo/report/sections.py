@@ -127,7 +127,8 @@ def supply_section(ctx: ReportContext) -> Section:
             f'<div class="warning" id="plan-binding"><p><strong>Plan status {status}:</strong> '
             f"{len(binding)} resilience requirement(s) could not be met here; this is the best relaxation "
             "(what is short, where, and by how much):</p>"
-            f"<details><summary>Requirements not met</summary><ul>{items}{more}</ul></details></div>"
+            + "".join(f"<p>Why: {html.escape(str(line))}</p>" for line in (plan or {}).get("diagnosis", []) or [])
+            + f"<details><summary>Requirements not met</summary><ul>{items}{more}</ul></details></div>"
         )
     if units is not None:
         parts.append(html_table(units, table_id="table-units-by-type", index_label="Unit type",

@@ -56,6 +56,7 @@ class SitingSummary:
     lp_bound_eur_a: float = math.nan
     lp_gap: float = math.nan
     lp_time_s: float = math.nan
+    diagnosis: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict (status as its value) for reports and JSON."""
@@ -267,7 +268,32 @@ def assemble_result(
         summary.lp_time_s = guide.solve_time_s
         if status.is_ok and guide.dispersion_excess_kw + guide.other_slack_kw <= SLACK_TOL_KW and cost:
             summary.lp_gap = max((cost - guide.objective_eur_a) / abs(cost), 0.0)
+    summary.diagnosis = diagnose(summary, settings)
     return SitingResult(dist, st, units, b, summary, slack)
+
+
+def diagnose(s: SitingSummary, settings: SitingSettings) -> list[str]:
+    """Why a plan is relaxed, from the city LP: the area (no plan can do better) or the search (one could)."""
+    if s.status.is_ok or not s.binding:
+        return []
+    if math.isnan(s.lp_dispersion_excess_kw):
+        return ["the city-wide LP did not run (single subproblem, city_lp_share = 0 or out of time): "
+                "no certificate of what the area allows"]
+    out = []
+    cap = settings.resilience.dispersion
+    if s.lp_dispersion_excess_kw > SLACK_TOL_KW:
+        out.append(
+            f"the area is too dense for the dispersion rule: no plan over the offered sites, even with "
+            f"fractional modules, keeps every {cap.radius_m:g} m circle within {cap.cap_kw / 1000:g} MW; the "
+            f"least cap that can be met is {(cap.cap_kw + s.lp_dispersion_excess_kw) / 1000:.2f} MW (city LP)")
+    if s.lp_other_slack_kw > SLACK_TOL_KW:
+        out.append(f"{s.lp_other_slack_kw:,.0f} kW of other requirements (supply, N-k, site loss, blackout) "
+                   "cannot be met by any plan over the offered sites (city LP)")
+    if not out:
+        out.append("the city LP meets every requirement: the shortfalls come from whole modules and from "
+                   "solving in clusters; more time (time_limit_s) or larger clusters (max_cluster_districts) "
+                   "may remove them")
+    return out
 
 
 def dispersion_excess(problem: SitingProblem, units: pd.DataFrame) -> pd.Series:
