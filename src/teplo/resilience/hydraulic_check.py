@@ -31,6 +31,14 @@ differential pressure by ``x``, and no second solve is needed.
 Consumers draw the capacity-based share of their demand (screening's proxy
 fraction: every consumer of the island throttled alike, as screening
 assumes); the result is that share times the hydraulic ratio.
+
+Cost. Only the island's part of the network is solved (its components of
+the pipe graph, valves ignored, as the stress islands are formed). With no
+site and no pipe of the island lost, a forest network and no consumer
+drawing more than its design heat, the answer is the share without a solve:
+the valves stay closed, each network runs as designed with flows that can
+only fall, so every consumer keeps at least the design state's ``min_dp``
+(this is what a unit loss in an island joined by interconnectors sends here).
 """
 
 from __future__ import annotations
@@ -48,6 +56,9 @@ from teplo.resilience.network_check import IslandView, NetworkCheck, ScenarioMas
 #: (CEN/TC 107) and the class of the valves and substations of quarter networks; EN 13941
 #: allows the EN 253 steel pipes of the catalogue up to 2.5 MPa, so PN16 is the binding one [E].
 MAX_SUPPLY_PA = 16e5
+#: Sub-networks (island, working plants, valve state) a check keeps built for reuse [-];
+#: a memory bound, each holds one island's arrays.
+NETWORK_CACHE_SIZE = 64
 
 
 def _labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -156,30 +167,67 @@ def hydraulic_check(
     v = node_index.get_indexer(pd.Index(pipes["to_node"].astype(str)))
     cons_node = node_index.get_indexer(pd.Index(consumers["node"].astype(str)))
     plant_node = node_index.get_indexer(pd.Index(producers["node"].astype(str)))
-    size = pipes["inner_diameter_m"].to_numpy(float) if "inner_diameter_m" in pipes else None
+    size = pipes["inner_diameter_m"].to_numpy(float) if "inner_diameter_m" in pipes else np.zeros(len(pipes))
+    n_nodes = len(node_index)
+    # the stress islands: components of all pipes, valves ignored; whether normally a forest
+    comp = _labels(n_nodes, u, v)
+    n_comp = int(comp.max()) + 1 if n_nodes else 0
+    open_edges = np.bincount(comp[u[normal]], minlength=n_comp)
+    open_comp = _labels(n_nodes, u[normal], v[normal])
+    n_open_comp = np.bincount(comp[np.unique(open_comp, return_index=True)[1]], minlength=n_comp)
+    forest = open_edges == np.bincount(comp, minlength=n_comp) - n_open_comp
+    pipe_comp, cons_comp = comp[u], comp[cons_node]
+    cons_ids = consumers["consumer_id"].astype(str).to_numpy()
+    prod_ids = producers["producer_id"].astype(str).to_numpy()
+    design_heat_w = consumers["heat_w"].to_numpy(float)
+    networks: dict[tuple[bytes, ...], HydraulicNetwork] = {}
 
     def check(mask: ScenarioMask, island: IslandView) -> np.ndarray:
-        available = np.ones(len(pipes), dtype=bool)
-        known = pipe_pos >= 0
-        available[pipe_pos[known]] = mask.pipes_available[known]
-        lost_sites = set(np.asarray(site_order)[~mask.sites_available].astype(str))
-        prod = producers[~producers["producer_id"].astype(str).isin(lost_sites)]
-        prod_node = node_index.get_indexer(pd.Index(prod["node"].astype(str)))
-        backfed = backfeed_valves(
-            len(node_index), u, v, normal, available, prod_node, plant_node, cons_node, size
-        )
-        p = pipes.assign(valve_open=(normal & available) | backfed)
-        c = consumers.set_index("consumer_id")
         ids = pd.Index(island.building_ids).astype(str)
-        in_island = c.index.isin(ids)
-        share = pd.Series(island.proxy_fraction, index=ids)
-        heat = c["heat_w"].to_numpy(float).copy()
-        heat[in_island] = (pd.Series(island.demand_kw * 1e3, index=ids) * share).reindex(c.index[in_island]).to_numpy()
-        cons = c.assign(heat_w=heat).reset_index()
-        if prod.empty:
+        share = np.asarray(island.proxy_fraction, dtype=float)
+        lost_sites = set(np.asarray(site_order)[~mask.sites_available].astype(str))
+        # the island's part of the tables: the components holding its consumers and plants
+        c_rows = np.flatnonzero(pd.Index(cons_ids).isin(ids))
+        g_rows = np.flatnonzero(pd.Index(prod_ids).isin(pd.Index(island.site_ids).astype(str)))
+        comps = np.unique(np.concatenate([cons_comp[c_rows], comp[plant_node[g_rows]]]))
+        p_rows = np.flatnonzero(np.isin(pipe_comp, comps))
+        known = pipe_pos >= 0
+        lost = np.zeros(len(pipes), dtype=bool)
+        lost[pipe_pos[known]] = ~mask.pipes_available[known]
+        available = ~lost[p_rows]
+        heat = pd.Series(island.demand_kw * 1e3 * share, index=ids).reindex(cons_ids[c_rows]).to_numpy()
+        live_rows = g_rows[~np.isin(prod_ids[g_rows], list(lost_sites))]
+        if live_rows.size == 0:
             return np.zeros(len(ids))
-        net = HydraulicNetwork.from_frames(nodes, p, cons, prod, allow_unsupplied=True)
-        res = solve(net, allow_unsupplied=True).consumers.reindex(ids)
+        if (
+            live_rows.size == g_rows.size
+            and available.all()
+            and forest[comps].all()
+            and (heat <= design_heat_w[c_rows] * (1 + 1e-9)).all()
+        ):
+            # design topology, each consumer drawing no more than at design: tree flows only fall,
+            # so every consumer keeps the design state's differential pressure (>= min_dp)
+            return share.copy()
+        sub = np.unique(np.concatenate([u[p_rows], v[p_rows], cons_node[c_rows], plant_node[g_rows]]))
+        n_normal = normal[p_rows]
+        backfed = backfeed_valves(
+            len(sub), np.searchsorted(sub, u[p_rows]), np.searchsorted(sub, v[p_rows]), n_normal, available,
+            np.searchsorted(sub, plant_node[live_rows]), np.searchsorted(sub, plant_node[g_rows]),
+            np.searchsorted(sub, cons_node[c_rows]), size[p_rows],
+        )
+        prod = producers.iloc[live_rows]
+        valves = (n_normal & available) | backfed
+        key = (comps.tobytes(), c_rows.tobytes(), live_rows.tobytes(), valves.tobytes())
+        net = networks.get(key)
+        if net is None:  # the same sub-network recurs across scenarios: build it once
+            net = HydraulicNetwork.from_frames(
+                nodes.iloc[sub], pipes.iloc[p_rows].assign(valve_open=valves),
+                consumers.iloc[c_rows].assign(heat_w=heat), prod, allow_unsupplied=True,
+            )
+            if len(networks) >= NETWORK_CACHE_SIZE:
+                networks.pop(next(iter(networks)))
+            networks[key] = net
+        res = solve(net.with_heat(heat), allow_unsupplied=True).consumers.reindex(ids)
         supplied = res["supplied"].fillna(False).to_numpy(bool)
         dp = res["dp_pa"].to_numpy(float)
         need = min_dp.reindex(ids).to_numpy()
@@ -188,6 +236,6 @@ def hydraulic_check(
             dp = dp + min(max(float(np.max(need[supplied] - dp[supplied])), 0.0), headroom)
         ratio = np.sqrt(np.clip(np.nan_to_num(dp, nan=0.0), 0.0, None) / need)
         frac = np.where(supplied, np.minimum(ratio, 1.0), 0.0)
-        return np.asarray(island.proxy_fraction * frac, dtype=float)
+        return np.asarray(share * frac, dtype=float)
 
     return check
