@@ -326,3 +326,30 @@ def test_interconnector_attaches_at_the_backed_up_districts_feeders() -> None:
     assert end[0] in feeds_a and end[0] not in feeds_c - feeds_a
     # the cheapest join of the two networks (C's case) is shorter: A's is bought for where it ends
     assert designs["C"].interconnectors["length_m"].iloc[0] < d.interconnectors["length_m"].iloc[0]
+
+
+def test_hydraulic_check_valves(joined: tuple[gpd.GeoDataFrame, NetworkDesign]) -> None:
+    """Unit loss: valves stay shut and the capacity share stands; a lost interconnector pipe feeds nobody."""
+    from teplo.resilience.network_check import IslandView, ScenarioMask
+
+    b, d = joined
+    check = hydraulic_check(
+        *d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(), site_order=np.array(["s0", "s1"])
+    )
+    in_a = (b["site_id"] == "s0").to_numpy()
+    view = IslandView(
+        island=0, building_index=np.arange(len(b)), building_ids=b["building_id"].to_numpy(),
+        demand_kw=np.full(len(b), (LOAD_KW - DHW_KW) * 40.0 / 43.0 + DHW_KW), site_ids=np.array(["s0", "s1"]),
+        pipe_index=np.arange(len(d.pipes)), proxy_fraction=np.full(len(b), 0.8),
+    )
+
+    def mask(sites: list[bool], pipes: np.ndarray) -> ScenarioMask:
+        return ScenarioMask("x", 0.0, -20.0, np.ones(4, bool), pipes, np.array(sites))
+
+    every_pipe = np.ones(len(d.pipes), bool)
+    assert np.allclose(check(mask([True, True], every_pipe), view), 0.8)
+    assert np.allclose(check(mask([False, True], every_pipe), view), 0.8)  # s1 feeds A through the link
+    cut = every_pipe.copy()
+    cut[np.flatnonzero(d.pipes["interconnector"].to_numpy(bool))[0]] = False  # one pipe of the link lost
+    frac = check(mask([False, True], cut), view)
+    assert (frac[in_a] == 0.0).all() and np.allclose(frac[~in_a], 0.8)
