@@ -163,10 +163,16 @@ def test_too_long_a_path_warns_naming_the_sites() -> None:
     assert d.totals["interconnectors_not_built"] == 1
 
 
-def test_unknown_backup_site_is_named() -> None:
+def test_backup_site_off_the_network_is_named_and_bad_loads_raise() -> None:
+    """A relaxed plan may name a backup site where no module stands (not among the network's sites)."""
     b = _buildings()
-    with pytest.raises(InputError, match="nowhere"):
-        _design(b, _backup(b).assign(backup_site_id=np.where(b["site_id"] == "s0", "nowhere", "")))
+    with pytest.warns(TeploWarning, match="nowhere - s0 .*site nowhere is not among the network's sites"):
+        d = _design(b, _backup(b).assign(backup_site_id=np.where(b["site_id"] == "s0", "nowhere", "")))
+    assert not d.pipes["interconnector"].any()
+    with pytest.raises(InputError, match="backup_kw"):
+        _design(b, _backup(b).assign(backup_kw=-1.0))
+    with pytest.raises(InputError, match="backup_site_id"):
+        _design(b, _backup(b).drop(columns="backup_site_id"))
 
 
 def test_backup_only_site_gets_its_plant_node_and_a_pipe() -> None:

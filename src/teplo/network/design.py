@@ -193,8 +193,9 @@ def design_network(
     the site-loss interconnectors (:mod:`teplo.network.interconnect`): pipes
     with ``ring`` and ``interconnector`` True, sized for the pair's backup
     load, normally closed (left out of the design state's flows); pairs with
-    no street path within ``max_interconnector_m`` are listed in
-    ``warnings`` with one :class:`TeploWarning`. Raises :class:`InputError`
+    no street path within ``max_interconnector_m``, or whose backup site is
+    not among ``sites``, are listed in ``warnings`` with one
+    :class:`TeploWarning`. Raises :class:`InputError`
     naming sites that cannot reach a street and pipes no DN can carry.
     """
     s = settings or NetworkSettings()

@@ -103,15 +103,13 @@ class Interconnectors:
     warnings: list[str] = field(default_factory=list)
 
 
-def backup_pairs(
-    supply_area: pd.Series, backup: pd.DataFrame, known_sites: pd.Index
-) -> pd.DataFrame:
+def backup_pairs(supply_area: pd.Series, backup: pd.DataFrame) -> pd.DataFrame:
     """The (primary site, backup site) pairs and their backup loads [kW], both directions merged.
 
     ``supply_area``: building_id -> site_id. ``backup``: building_id,
     backup_site_id (empty/None: none), backup_kw (the building's share of its
     district's backup requirement, kW). Raises :class:`InputError` naming
-    unknown backup sites or invalid loads.
+    missing columns or invalid loads.
     """
     missing = [c for c in ("building_id", "backup_site_id", "backup_kw") if c not in backup.columns]
     if missing:
@@ -126,9 +124,6 @@ def backup_pairs(
             "backup assignment: backup_kw must be finite and >= 0 for building(s) "
             + ", ".join(b["building_id"].to_numpy()[bad][:10])
         )
-    unknown = sorted(set(target[has]) - set(known_sites.astype(str)))
-    if unknown:
-        raise InputError(f"backup assignment names site(s) not in the network: {', '.join(unknown[:10])}")
     area = supply_area.copy()
     area.index = area.index.astype(str)
     primary = area.reindex(pd.Index(b["building_id"])).astype("string").fillna("").astype(str).to_numpy()
@@ -185,7 +180,7 @@ def build_interconnectors(
     backup_site_id and backup_kw [kW]; ``max_length_m`` [m] bounds the new
     trench of one interconnector.
     """
-    pairs = backup_pairs(supply_area, backup, graph.site_nodes().index)
+    pairs = backup_pairs(supply_area, backup)
     n = graph.n_nodes
     edges = graph.edges
     length = edges["length_m"].to_numpy(float)
@@ -196,12 +191,10 @@ def build_interconnectors(
     street = np.isin(kind, ("street", "existing"))
     site_node = graph.site_nodes()
     site_node.index = site_node.index.astype(str)
-    used: dict[str, BoolArray] = {}
+    used: dict[str, IntArray] = {}  # each network's own pipes (pair indices): no second pipe along them
     for site_id, r in routes.items():
         idx = sg.pair_index(r.edges["u"].to_numpy(np.int64), r.edges["v"].to_numpy(np.int64))
-        mask = np.zeros(len(sg.a), bool)
-        mask[idx[idx >= 0]] = True
-        used[site_id] = mask
+        used[site_id] = idx[idx >= 0]
     b_nodes = graph.building_nodes()
     b_nodes.index = b_nodes.index.astype(str)
     bk = backup.assign(
@@ -210,7 +203,9 @@ def build_interconnectors(
     )
     area = supply_area.copy()
     area.index = area.index.astype(str)
-    bk["site_id"] = area.reindex(pd.Index(bk["building_id"])).to_numpy()
+    bk["site_id"] = area.reindex(pd.Index(bk["building_id"])).astype("string").fillna("").astype(str).to_numpy()
+    needy_of = bk.groupby(["site_id", "backup_site_id"], sort=False).indices  # (site, backup) -> rows
+    building_ids = bk["building_id"].to_numpy()
     pipe_parts: list[pd.DataFrame] = []
     node_parts: list[pd.DataFrame] = []
     length_m = np.full(len(pairs), np.nan)
@@ -222,15 +217,20 @@ def build_interconnectors(
     for k, (a, z, flow) in enumerate(
         zip(pairs["site_a"], pairs["site_b"], pairs["backup_kw"].to_numpy(float), strict=True)
     ):
+        absent = [x for x in (a, z) if x not in site_node.index]
+        if absent:  # e.g. a relaxed plan's backup site where no module stands (not chosen)
+            reason[k] = f"site {absent[0]} is not among the network's sites"
+            attached[k] = ""
+            continue
         allowed = street.copy()
         feeders, whole = [], []
         for site, other in ((a, z), (z, a)):
             if site in routes:
-                needy_ids = bk.loc[(bk["site_id"] == site) & (bk["backup_site_id"] == other), "building_id"]
+                needy_ids = building_ids[needy_of.get((site, other), np.zeros(0, np.int64))]
                 needy = b_nodes.reindex(pd.Index(needy_ids)).dropna().to_numpy(np.int64)
                 feeders.append(_side(routes[site], n, needy))
                 whole.append(_side(routes[site], n, np.zeros(0, np.int64)))
-                allowed &= ~used[site]
+                allowed[used[site]] = False
             else:  # a backup-only site: from its plant node, along its site connection
                 x = int(site_node[site])
                 side = np.zeros(n, bool)
