@@ -17,8 +17,11 @@ al.). The hydraulic design state then puts every consumer at its design load.
 Site-loss interconnectors. Given a plan's backup sites, each (site, backup
 site) pair gets the cheapest street path joining the two networks
 (:mod:`teplo.network.interconnect`), sized for the backup load and marked
-``interconnector`` (and ``ring``). They are normally closed valves: the
-design state solves each site's network on its own, as without them.
+``interconnector`` (and ``ring``); the networks' pipes between its ends and
+their plants are sized for the backup flow as well (totals
+``backup_upsizing_cost_eur``). They are normally closed valves: the design
+state solves each site's network on its own, with the same flows as without
+them.
 """
 
 from __future__ import annotations
@@ -219,6 +222,7 @@ def design_network(
     routes, frames, warn = _route_per_site(graph, supply_area, loads, cost, s)
     frames.pipes["interconnector"] = False
     links = pd.DataFrame()
+    path_flows = pd.DataFrame()
     if backup is not None:
         ic = build_interconnectors(
             graph,
@@ -242,6 +246,7 @@ def design_network(
             producers=pd.concat([frames.producers, ic.producers], ignore_index=True),
         )
         links = ic.pairs
+        path_flows = ic.path_flows
         warn += ic.warnings
         for text in ic.warnings:
             warnings.warn(text, TeploWarning, stacklevel=2)
@@ -269,10 +274,15 @@ def design_network(
         design_kw,
         design_kw - dhw_down + factor * DHW_PEAK_FACTOR * dhw_down,
     )
-    sizing_kg_s = pd.Series(
-        sizing_kw * 1e3 / (cp * (t_s - t_r)), index=pipes["pipe_id"].astype(str)
-    )
+    own_kw = sizing_kw
+    sizing_kw = _with_backup_flows(pipes, sizing_kw, path_flows, cat, s, warn)
+    to_kg_s = 1e3 / (cp * (t_s - t_r))
+    sizing_kg_s = pd.Series(sizing_kw * to_kg_s, index=pipes["pipe_id"].astype(str))
     needed_dn = size_pipes(sizing_kg_s, cat, s.max_dp_pa_per_m, s.max_velocity_m_s, t_s, t_r)
+    own_dn = needed_dn
+    if not np.array_equal(own_kw, sizing_kw):
+        own_kg_s = pd.Series(own_kw * to_kg_s, index=sizing_kg_s.index)
+        own_dn = size_pipes(own_kg_s, cat, s.max_dp_pa_per_m, s.max_velocity_m_s, t_s, t_r)
     existing_dn = pipes["dn"].astype("Int64")
     is_existing = pipes["existing"].to_numpy(bool) & existing_dn.notna().to_numpy()
     pipes["dn_required"] = needed_dn
@@ -290,6 +300,10 @@ def design_network(
     pipes["cost_eur"] = np.where(
         is_existing, 0.0, pipes["length_m"] * par["cost_eur_per_m"].to_numpy()
     )
+    own_cost = np.where(
+        is_existing, 0.0, pipes["length_m"] * dn_cat.loc[np.asarray(own_dn), "cost_eur_per_m"].to_numpy()
+    )
+    upsizing_eur = float(np.sum(pipes["cost_eur"].to_numpy() - own_cost))
 
     tables, result = design_state(frames.nodes, pipes, consumers, frames.producers, s, cat)
     design = _assemble(list(routes.values()), frames.nodes, pipes, result, s)
@@ -298,8 +312,47 @@ def design_network(
     design.interconnectors = _price_links(links, design.pipes)
     built = design.interconnectors["built"] if len(links) else pd.Series(dtype=bool)
     design.totals["interconnectors"] = float(built.sum())
+    design.totals["backup_upsizing_cost_eur"] = upsizing_eur
     design.totals["interconnectors_not_built"] = float((~built.astype(bool)).sum())
     return design
+
+
+def _with_backup_flows(
+    pipes: pd.DataFrame,
+    sizing_kw: np.ndarray,
+    path_flows: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    s: NetworkSettings,
+    warn: list[str],
+) -> np.ndarray:
+    """Sizing flows [kW] with the backup flows the interconnectors send through the networks' pipes.
+
+    A pipe between an interconnector's end and its plant carries, when its
+    plant backs up the other site, its own load plus the backup (``out_kw``),
+    and when the other plant backs up its site, the backup in reverse
+    (``in_kw``): it is sized for the larger. Beyond the largest DN the pipe
+    keeps the largest DN (or its own size) and ``warn`` says how many did.
+    """
+    if path_flows.empty:
+        return sizing_kw
+    flows = path_flows.set_index("node_id")
+    tree = ~pipes["ring"].to_numpy(bool)
+    to = pipes["to_node"].astype(str)
+    out_kw = np.where(tree, to.map(flows["out_kw"]).fillna(0.0).to_numpy(float), 0.0)
+    in_kw = np.where(tree, to.map(flows["in_kw"]).fillna(0.0).to_numpy(float), 0.0)
+    backed = np.maximum(sizing_kw + out_kw, in_kw)
+    t_s, t_r = regime_temperatures_c(s.regime)
+    largest_kw = float(
+        np.max(pipe_capacity_kg_s(catalogue, s.max_dp_pa_per_m, s.max_velocity_m_s, t_s, t_r))
+        * heat_capacity_j_kgk(0.5 * (t_s + t_r)) * (t_s - t_r) / 1e3
+    )
+    over = backed > np.maximum(largest_kw, sizing_kw)
+    if over.any():
+        warn.append(
+            f"{int(over.sum())} pipe(s) would need more than the largest DN to pass a site-loss backup flow; "
+            "they keep the largest DN (the backup through them is limited)"
+        )
+    return np.where(over, np.maximum(largest_kw, sizing_kw), backed)
 
 
 def _price_links(links: pd.DataFrame, pipes: pd.DataFrame) -> pd.DataFrame:
@@ -450,6 +503,12 @@ def _hydraulic_tables(
             "ground_temp_c": s.ground_temp_c,
             # interconnectors are normally closed: each site's network is solved on its own
             "valve_open": ~_flag(pipes, "interconnector"),
+            # what an interconnector was sized for (the backup load), for the stress check
+            "capacity_kw": np.where(
+                _flag(pipes, "interconnector"),
+                pd.to_numeric(pipes.get("design_flow_kw", pd.Series(np.nan, index=pipes.index)), errors="coerce"),
+                np.nan,
+            ),
         }
     )
     hc = pd.DataFrame(

@@ -40,7 +40,11 @@ valve) at that node.
 Sizing. The interconnector carries the backup load of the pair: the sum of
 the backup requirements of the districts of ``s`` backed up by ``s'``, and of
 those of ``s'`` backed up by ``s``, the larger of the two directions (only one
-site of a pair is lost at a time). New trench along streets that neither of
+site of a pair is lost at a time). The backup flow also runs through the two
+networks' own pipes between the interconnector's ends and their plants: on
+the backup site's side on top of its own load, on the lost site's side in
+reverse; ``path_flows`` lists those pipes so the design sizes them for it
+(else a backup site's small distribution pipes would choke the backup). New trench along streets that neither of
 the two networks uses; existing pipes count at the tie-breaker rate, as in
 routing. Paths longer than the limit (new trench, m) are not built; the pair
 is reported.
@@ -94,12 +98,18 @@ class Interconnectors:
     [m] (NaN if not built), n_pipes, attached ("districts": at the backed-up
     districts' feeders, "networks": anywhere on the two networks, "" if not
     built), built (bool), reason (why not built; empty if built).
+    ``path_flows``: the networks' own pipes between each interconnector's end
+    and its plant, by the frame id of the node a pipe feeds (node_id), with
+    the backup flow they must pass on when their plant feeds the other
+    network (out_kw [kW], on top of their own load) and when the other plant
+    feeds theirs (in_kw [kW], instead of it); the largest over the pairs.
     """
 
     pipes: gpd.GeoDataFrame
     nodes: gpd.GeoDataFrame
     producers: pd.DataFrame
     pairs: pd.DataFrame
+    path_flows: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
 
 
@@ -214,6 +224,8 @@ def build_interconnectors(
     reason = np.full(len(pairs), "", dtype=object)
     attached = np.full(len(pairs), "districts", dtype=object)
     plants: dict[str, int] = {}  # backup-only sites joined, and their plant node
+    flow_parts: list[pd.DataFrame] = []
+    a_to_b_kw, b_to_a_kw = pairs["a_to_b_kw"].to_numpy(float), pairs["b_to_a_kw"].to_numpy(float)
     for k, (a, z, flow) in enumerate(
         zip(pairs["site_a"], pairs["site_b"], pairs["backup_kw"].to_numpy(float), strict=True)
     ):
@@ -249,9 +261,11 @@ def build_interconnectors(
             reason[k] = f"no street path within {max_length_m:g} m of new trench"
             attached[k] = ""
             continue
+        a_to_b, b_to_a = float(a_to_b_kw[k]), float(b_to_a_kw[k])
         if isinstance(join, int):  # the networks meet at a street node: a valve between them there
             pipe_parts.append(_valve(graph, prefix, join, flow, (f"{a}:{join}", f"{z}:{join}")))
             length_m[k], new_m[k], n_pipes[k] = 0.0, 0.0, 1
+            flow_parts += _path_flows(routes, n, (a, join, b_to_a, a_to_b), (z, join, a_to_b, b_to_a))
             continue
         rp = join
         e = edges.iloc[sg.edge[rp.pairs]]
@@ -289,6 +303,9 @@ def build_interconnectors(
         for site in (a, z):
             if site not in routes:
                 plants[site] = int(site_node[site])
+        ends = np.unique(np.concatenate([u, v]))
+        end_a, end_b = int(ends[side_a[ends]][0]), int(ends[side_b[ends]][0])
+        flow_parts += _path_flows(routes, n, (a, end_a, b_to_a, a_to_b), (z, end_b, a_to_b, b_to_a))
         metres = e["length_m"].to_numpy(float)
         length_m[k], n_pipes[k] = float(metres.sum()), len(e)
         new_m[k] = float(metres[~e["existing"].to_numpy(bool)].sum())
@@ -318,11 +335,18 @@ def build_interconnectors(
             "n_buildings": np.zeros(len(plant_ids), np.int64),
         }
     )
+    flows = (
+        pd.concat(flow_parts, ignore_index=True).groupby("node_id", as_index=False).max()
+        if flow_parts
+        else pd.DataFrame({"node_id": pd.Series(dtype=str), "out_kw": pd.Series(dtype=float),
+                           "in_kw": pd.Series(dtype=float)})
+    )
     return Interconnectors(
         pipes=_pipes_frame(pipe_parts, graph),
         nodes=_nodes_frame(node_parts, graph),
         producers=producers,
         pairs=pairs,
+        path_flows=flows,
         warnings=_warnings(pairs),
     )
 
@@ -346,6 +370,20 @@ def _join(
         np.array([flow_kw, flow_kw]), max_length_m, between_sites=True, within_sites=False,
     )  # both sides' "site load" is the pair's backup load: the kernel sizes the path for it
     return rp if len(rp.pairs) else None
+
+
+def _path_flows(routes: Mapping[str, Route], n: int, *ends: tuple[str, int, float, float]) -> list[pd.DataFrame]:
+    """Each end's (site, node, out_kw, in_kw): the site's pipes from that node up to its plant."""
+    out = []
+    for site, node, out_kw, in_kw in ends:
+        if site not in routes:
+            continue
+        parent = _parent_array(routes[site], n)
+        chain = np.flatnonzero(mark_paths(parent, np.array([node])) & (parent >= 0))
+        out.append(
+            pd.DataFrame({"node_id": [f"{site}:{x}" for x in chain], "out_kw": out_kw, "in_kw": in_kw})
+        )
+    return out
 
 
 def _node_names(
