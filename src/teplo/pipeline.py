@@ -132,13 +132,26 @@ def _backup_table(study: Study, buildings: Any) -> tuple[Any, float]:
     share of its design load in its district. Without a ``districts`` layer,
     beta x the building's load. Also returns the plan's pipe reach [m].
     """
+    import warnings
+
     import numpy as np
     import pandas as pd
+    from pydantic import ValidationError
 
+    from teplo.errors import TeploWarning
     from teplo.supply.model.inputs import backup_requirement_kw
     from teplo.supply.settings import SitingSettings
 
-    plan = SitingSettings.model_validate(study.settings.get("plan", {}))
+    try:
+        plan = SitingSettings.model_validate(study.settings.get("plan", {}))
+    except ValidationError as err:  # e.g. a study written by another teplo version
+        first = err.errors()[0]
+        warnings.warn(
+            f"the study's plan settings do not validate ({'.'.join(map(str, first['loc']))}: {first['msg']}); "
+            "the interconnectors' backup requirement and length limit use the default plan settings",
+            TeploWarning, stacklevel=3,
+        )
+        plan = SitingSettings()
     b = buildings[buildings["heated"].astype(bool) & (buildings["design_load_kw"] > 0)] \
         if "heated" in buildings else buildings
     load = b["design_load_kw"].to_numpy(dtype=float)
@@ -184,6 +197,7 @@ def run_stress_stage(
     from teplo.network.design import NetworkSettings, design_state, tables_from_layers
     from teplo.resilience import run_stress
     from teplo.resilience.hydraulic_check import hydraulic_check
+    from teplo.resilience.settings import StressSettings
 
     for name in ("buildings", "units", "sites"):
         if name not in study.layers:
@@ -209,6 +223,8 @@ def run_stress_stage(
             *tables,
             pipe_order=pipes["pipe_id"].astype(str).to_numpy(),
             site_order=np.asarray(sites["site_id"].astype(str)),
+            units=study.layers["units"],  # capacity shared per network of the valve state
+            storage_autonomy_h=StressSettings().power.storage_autonomy_h,
         )
     if progress is not None:
         progress.print(f"[bold]·[/] stress-testing: {', '.join(families)} at {temp_c:g} °C")

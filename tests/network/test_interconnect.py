@@ -23,7 +23,7 @@ from teplo.network.pipes import load_pipe_catalogue, pipe_capacity_kg_s
 from teplo.network.water import heat_capacity_j_kgk
 from teplo.pipeline import run_network_stage
 from teplo.resilience import run_stress
-from teplo.resilience.hydraulic_check import backfeed_valves, hydraulic_check
+from teplo.resilience.hydraulic_check import backfeed_valves, hydraulic_check, interconnector_links
 from teplo.study import Study
 from tests.network.conftest import block_buildings, grid_streets, sites_at
 
@@ -128,20 +128,36 @@ def test_interconnector_is_sized_for_the_backup_load(joined: tuple[gpd.GeoDataFr
     assert ic["cost_eur"].sum() == pytest.approx(per_m * ic["length_m"].sum())
 
 
-def test_design_state_is_unchanged_by_closed_interconnectors(
-    joined: tuple[gpd.GeoDataFrame, NetworkDesign],
-) -> None:
+def test_design_state_with_closed_interconnectors(joined: tuple[gpd.GeoDataFrame, NetworkDesign]) -> None:
+    """Interconnectors carry nothing at design; the paths the backup takes through the networks are upsized."""
     b, d = joined
     alone = _design(b, None)
     ic = d.pipes[d.pipes["interconnector"]]
     assert (ic["mass_flow_kg_s"].fillna(0.0) == 0.0).all()
     assert not d.hydraulic_tables[1].set_index("pipe_id").loc[ic["pipe_id"], "valve_open"].any()
-    c0 = alone.hydraulics.consumers.sort_index()
-    c1 = d.hydraulics.consumers.sort_index()
-    assert np.allclose(c0["dp_pa"], c1["dp_pa"], rtol=1e-6)
+    assert d.totals["buildings_unsupplied"] == 0 and not any("differential" in w for w in d.warnings)
     assert d.totals["delivered_kw"] == pytest.approx(alone.totals["delivered_kw"])
-    assert d.totals["pump_power_kw"] == pytest.approx(alone.totals["pump_power_kw"])
-    assert d.totals["cost_eur"] == pytest.approx(alone.totals["cost_eur"] + d.totals["interconnector_cost_eur"])
+    # the same tree pipes, and flows, as without the interconnector
+    own = alone.pipes.set_index("pipe_id")
+    tree = d.pipes[~d.pipes["interconnector"]].set_index("pipe_id")
+    assert set(tree.index) == set(own.index)
+    assert np.allclose(tree["design_flow_kw"], own.loc[tree.index, "design_flow_kw"])
+    # sizing: s1's pipes from its plant to the interconnector pass 1 200 kW more, s0's at least 1 200 kW
+    backup_kw = BETA * 8 * LOAD_KW
+    extra = tree["sizing_flow_kw"] - own.loc[tree.index, "sizing_flow_kw"]
+    changed = tree[extra > 1e-6]
+    on_s1 = changed["site_id"] == "s1"
+    assert on_s1.any()
+    assert np.allclose(extra[changed.index[on_s1]], backup_kw)
+    assert np.allclose(changed.loc[~on_s1, "sizing_flow_kw"], backup_kw)
+    s1_plant = d.nodes.loc[(d.nodes["kind"] == "site") & (d.nodes["site_id"] == "s1"), "node_id"].iloc[0]
+    assert s1_plant in set(changed["from_node"])  # the path starts at the plant
+    assert (changed["dn"] >= own.loc[changed.index, "dn"]).all()
+    upsizing = float((tree["cost_eur"] - own.loc[tree.index, "cost_eur"]).sum())
+    assert upsizing > 0 and d.totals["backup_upsizing_cost_eur"] == pytest.approx(upsizing)
+    assert d.totals["cost_eur"] == pytest.approx(
+        alone.totals["cost_eur"] + d.totals["interconnector_cost_eur"] + upsizing
+    )
 
 
 def test_no_interconnector_without_a_backup_site() -> None:
@@ -194,9 +210,8 @@ def test_backup_only_site_gets_its_plant_node_and_a_pipe() -> None:
     assert (ic["kind"] == "site").sum() == 1  # along s1's site connection
 
 
-def _stress_fraction(b: pd.DataFrame, d: NetworkDesign, hydraulic: bool) -> pd.Series:
-    """Lowest supplied fraction per building when site s0 is lost (1 where not listed)."""
-    units = pd.DataFrame(
+def _units() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "unit_id": ["u0", "u1", "u2", "u3"],
             "site_id": ["s0", "s0", "s1", "s1"],
@@ -208,6 +223,15 @@ def _stress_fraction(b: pd.DataFrame, d: NetworkDesign, hydraulic: bool) -> pd.S
             "aux_power_kw": 10.0,
         }
     )
+
+
+#: Demand of one building at -20 °C [kW]: space heat scaled by (20 + 20) / (20 + 23), DHW kept.
+DEMAND_KW = (LOAD_KW - DHW_KW) * 40.0 / 43.0 + DHW_KW
+
+
+def _stress_fraction(b: pd.DataFrame, d: NetworkDesign, hydraulic: bool) -> pd.Series:
+    """Lowest supplied fraction per building when site s0 is lost (1 where not listed)."""
+    units = _units()
     sites = sites_at([(0.0, 0.0), (600.0, 200.0)])
     check = (
         hydraulic_check(
@@ -239,7 +263,7 @@ def test_site_loss_leaves_backed_up_buildings_supplied(
     assert (before[in_a] == 0.0).all()  # separate networks: district A goes cold
     assert (before[~in_a] == 1.0).all()
     # joined: s1's 3 600 kW shared by both districts (screening's proportional sharing)
-    demand = ((LOAD_KW - DHW_KW) * 40.0 / 43.0 + DHW_KW) * len(b)
+    demand = DEMAND_KW * len(b)
     share = 3600.0 / demand
     assert 0.0 < share < 1.0
     assert np.allclose(after, share, rtol=1e-6)
@@ -252,16 +276,21 @@ def test_backfeed_opens_one_link_per_starved_network() -> None:
     normal = np.array([True, True, False, False])
     ok = np.ones(4, bool)
     plants, consumers = np.array([0, 2, 4]), np.array([1, 3])
+    link = interconnector_links(5, u, v, normal, plants)
+    assert link[:2].tolist() == [-1, -1] and link[2] != link[3]  # two links meeting at node 1
     # X lost: of its two links, the larger one opens; the other would join two producers
-    opened = backfeed_valves(5, u, v, normal, ok, np.array([2, 4]), plants, consumers, np.array([1, 1, 0.2, 0.1]))
+    opened = backfeed_valves(5, u, v, normal, ok, link, np.array([2, 4]), consumers, np.array([1, 1, 0.2, 0.1]))
     assert opened.tolist() == [False, False, True, False]
-    opened = backfeed_valves(5, u, v, normal, ok, np.array([2, 4]), plants, consumers, np.array([1, 1, 0.1, 0.2]))
+    opened = backfeed_valves(5, u, v, normal, ok, link, np.array([2, 4]), consumers, np.array([1, 1, 0.1, 0.2]))
     assert opened.tolist() == [False, False, False, True]
     # nothing lost: valves stay closed; a lost link pipe keeps its link closed
-    assert not backfeed_valves(5, u, v, normal, ok, np.array([0, 2, 4]), plants, consumers).any()
-    lost = np.array([True, True, False, True])
-    opened = backfeed_valves(5, u, v, normal, lost, np.array([2, 4]), plants, consumers, np.array([1, 1, 0.2, 0.1]))
+    assert not backfeed_valves(5, u, v, normal, ok, link, np.array([0, 2, 4]), consumers).any()
+    available = np.array([True, True, False, True])  # the larger link lost: the other one feeds X
+    opened = backfeed_valves(5, u, v, normal, available, link, np.array([2, 4]), consumers, np.array([1, 1, 0.2, 0.1]))
     assert opened.tolist() == [False, False, False, True]
+    # Z lost too: nothing to feed X from but Y, whose link is lost
+    opened = backfeed_valves(5, u, v, normal, available, link, np.array([2]), consumers, np.array([1, 1, 0.2, 0.1]))
+    assert not opened.any()
 
 
 def test_network_stage_builds_interconnectors_from_the_plan() -> None:
@@ -359,3 +388,31 @@ def test_hydraulic_check_valves(joined: tuple[gpd.GeoDataFrame, NetworkDesign]) 
     cut[np.flatnonzero(d.pipes["interconnector"].to_numpy(bool))[0]] = False  # one pipe of the link lost
     frac = check(mask([False, True], cut), view)
     assert (frac[in_a] == 0.0).all() and np.allclose(frac[~in_a], 0.8)
+
+
+def test_hydraulic_check_shares_capacity_per_network_within_the_link_size(
+    joined: tuple[gpd.GeoDataFrame, NetworkDesign],
+) -> None:
+    """With the units, s0 lost: s1 serves B first and sends A what the interconnector was sized for."""
+    b, d = joined
+    check = hydraulic_check(
+        *d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(),
+        site_order=np.array(["s0", "s1"]), units=_units(),
+    )
+    result = run_stress(
+        b, _units(), sites_at([(0.0, 0.0), (600.0, 200.0)]), pipes=d.pipes, network_nodes=d.nodes,
+        families=("n-1",), temp_c=-20.0, network_check=check,
+    )
+    detail = result.detail("n-1:site:s0").set_index("building_id")["min_fraction"]
+    frac = pd.Series(1.0, index=b["building_id"].to_numpy())
+    frac[detail.index] = detail.to_numpy()
+    in_a = (b["site_id"] == "s0").to_numpy()
+    spare_kw = 3600.0 - DEMAND_KW * (~in_a).sum()  # s1 after its own district B
+    link_kw = BETA * LOAD_KW * in_a.sum()  # what the interconnector was sized for: 1 200 kW
+    assert spare_kw > link_kw
+    assert np.allclose(frac[in_a], link_kw / (DEMAND_KW * in_a.sum()), rtol=1e-6)  # about 0.53
+    assert np.allclose(frac[~in_a], 1.0)
+    # a unit lost at s1 (valves shut): B shares s1's 1 800 kW alone; A keeps s0
+    detail = result.detail("n-1:unit:u2").set_index("building_id")["min_fraction"]
+    assert np.allclose(detail.reindex(b.loc[~in_a, "building_id"]), 1800.0 / (DEMAND_KW * (~in_a).sum()))
+    assert not detail.index.isin(b.loc[in_a, "building_id"]).any()

@@ -28,9 +28,17 @@ reach with more head. Flows do not depend on the head (consumers draw a set
 heat), so a raise of the head by ``x`` raises every supplied consumer's
 differential pressure by ``x``, and no second solve is needed.
 
-Consumers draw the capacity-based share of their demand (screening's proxy
-fraction: every consumer of the island throttled alike, as screening
-assumes); the result is that share times the hydraulic ratio.
+Capacity. Consumers draw a capacity-based share of their demand, all of a
+network throttled alike, and the result is that share times the hydraulic
+ratio. Given the units, the share is worked out per network of the valve
+state (:func:`_allocate`): a plant's heat reaches only the networks its open
+pipes join; it serves its own network first, and sends what it has to spare
+to the networks it back-feeds, each at most what its interconnectors were
+sized for (the plan's backup requirement, ``capacity_kw`` in the pipes
+table). So a lost site's district gets about beta of its load from its
+backup site, as the plan intends, not a share of the whole island. Without
+units it is screening's share over the island (every plant of the island
+counted as reachable).
 
 Cost. Only the island's part of the network is solved (its components of
 the pipe graph, valves ignored, as the stress islands are formed). With no
@@ -67,46 +75,59 @@ def _labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return csgraph.connected_components(m.tocsr(), directed=False)[1].astype(np.int64)
 
 
+def interconnector_links(
+    n_nodes: int, from_node: np.ndarray, to_node: np.ndarray, normal: np.ndarray, plant_nodes: np.ndarray
+) -> np.ndarray:
+    """Link id of each normally closed pipe (-1 for the others): one id per interconnector.
+
+    A link is a set of normally closed pipes joined through nodes that belong
+    to no network (no normally open pipe, no plant node), so two
+    interconnectors meeting at a network's node or a plant stay two links.
+    """
+    link = np.full(len(normal), -1, dtype=np.int64)
+    closed = np.flatnonzero(~normal)
+    if closed.size == 0:
+        return link
+    anchor = np.zeros(n_nodes, dtype=bool)
+    anchor[from_node[normal]] = True
+    anchor[to_node[normal]] = True
+    anchor[plant_nodes] = True
+    k = np.arange(closed.size)
+    ends = np.concatenate([from_node[closed], to_node[closed]])
+    inner = ~anchor[ends]
+    label = _labels(n_nodes + closed.size, np.concatenate([k, k])[inner] + n_nodes, ends[inner])
+    link[closed] = np.unique(label[n_nodes + k], return_inverse=True)[1]
+    return link
+
+
 def backfeed_valves(
     n_nodes: int,
     from_node: np.ndarray,
     to_node: np.ndarray,
     normal: np.ndarray,
     available: np.ndarray,
+    link: np.ndarray,
     producer_nodes: np.ndarray,
-    plant_nodes: np.ndarray,
     consumer_nodes: np.ndarray,
     size: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which normally closed pipes to open so networks left without a producer are fed.
 
     Node indices ``0 .. n_nodes-1``; per pipe ``normal`` (its valve state in
-    normal operation) and ``available`` (not lost); ``producer_nodes`` the
-    working producers' nodes, ``plant_nodes`` every producer's node,
-    ``consumer_nodes`` the consumers'. A *link* is one interconnector: the
-    normally closed pipes joined through nodes that belong to no network (no
-    normally open pipe, no plant). A link with all its pipes available is
-    opened when it joins a network with consumers and no working producer to
-    networks with exactly one working producer in all; repeated until nothing
-    changes, links with the larger ``size`` (e.g. diameter) first. Returns a
-    boolean mask over the pipes.
+    normal operation), ``available`` (not lost) and ``link``
+    (:func:`interconnector_links`); ``producer_nodes`` the working producers'
+    nodes, ``consumer_nodes`` the consumers'. A link with all its pipes
+    available is opened when it joins a network with consumers and no working
+    producer to networks with exactly one working producer in all; repeated
+    until nothing changes, links with the larger ``size`` (e.g. diameter)
+    first. Returns a boolean mask over the pipes.
     """
     out = np.zeros(len(normal), dtype=bool)
-    closed = np.flatnonzero(~normal)
+    closed = np.flatnonzero(link >= 0)
     if closed.size == 0:
         return out
-    anchor = np.zeros(n_nodes, dtype=bool)
-    anchor[from_node[normal]] = True
-    anchor[to_node[normal]] = True
-    anchor[plant_nodes] = True
-    # links: a graph of nodes + closed pipes, a pipe joined to its ends that are inner nodes
-    k = np.arange(closed.size)
-    ends = np.concatenate([from_node[closed], to_node[closed]])
-    inner = ~anchor[ends]
-    label = _labels(n_nodes + closed.size, np.concatenate([k, k])[inner] + n_nodes, ends[inner])
-    link = label[n_nodes + k]
-    order = np.lexsort((link, -(size[closed] if size is not None else np.zeros(closed.size))))
-    links = [closed[link == x] for x in pd.unique(link[order])]  # one per interconnector
+    order = np.lexsort((link[closed], -(size[closed] if size is not None else np.zeros(closed.size))))
+    links = [closed[link[closed] == x] for x in pd.unique(link[closed][order])]  # one per interconnector
     links = [pipes for pipes in links if available[pipes].all()]
     open_ = normal & available
     net = _labels(n_nodes, from_node[open_], to_node[open_])
@@ -137,6 +158,57 @@ def backfeed_valves(
     return out
 
 
+def _allocate(
+    n_nodes: int,
+    from_node: np.ndarray,
+    to_node: np.ndarray,
+    open_: np.ndarray,
+    backfed: np.ndarray,
+    link: np.ndarray,
+    link_kw: np.ndarray,
+    joined: np.ndarray,
+    plant_nodes: np.ndarray,
+    plant_kw: np.ndarray,
+    consumer_nodes: np.ndarray,
+    demand_kw: np.ndarray,
+) -> np.ndarray:
+    """Supplied share of each consumer's demand [-] when plants serve the networks their open pipes join.
+
+    A plant serves its own network first (share = capacity / demand, at most
+    1); what it has to spare goes to the networks back-fed through opened
+    interconnectors, each at most what its interconnectors were sized for
+    (``link_kw`` [kW], the plan's backup requirement), shared pro rata when
+    the spare is short. ``open_`` are the pipes open before back-feeding,
+    ``backfed`` those opened for it, ``joined`` the node labels with both;
+    ``plant_kw`` [kW] the capacity at the working ``plant_nodes``.
+    """
+    net = _labels(n_nodes, from_node[open_], to_node[open_])  # the networks as designed
+    comp_of = np.zeros(n_nodes, dtype=np.int64)
+    comp_of[net] = joined
+    d = np.bincount(net[consumer_nodes], weights=demand_kw, minlength=n_nodes)
+    c = np.bincount(net[plant_nodes], weights=plant_kw, minlength=n_nodes)
+    live = np.bincount(net[plant_nodes], minlength=n_nodes) > 0
+    # capacity of the interconnectors feeding each starved network (each link counted once)
+    limit = np.zeros(n_nodes)
+    fed = np.flatnonzero(backfed)
+    if fed.size:
+        ends = np.concatenate([net[from_node[fed]], net[to_node[fed]]])
+        links = np.concatenate([link[fed], link[fed]])
+        kw = pd.Series(link_kw[fed]).groupby(link[fed]).min()
+        pairs = np.unique(np.stack([links, ends], axis=1)[~live[ends]], axis=0)
+        np.add.at(limit, pairs[:, 1], kw.reindex(pairs[:, 0]).to_numpy())
+    own_kw = np.bincount(comp_of[live], weights=d[live], minlength=n_nodes)
+    cap_kw = np.bincount(comp_of[live], weights=c[live], minlength=n_nodes)
+    want = np.where(live, 0.0, np.minimum(limit, d))
+    want_kw = np.bincount(comp_of, weights=want, minlength=n_nodes)
+    spare = np.maximum(cap_kw - own_kw, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_share = np.where(own_kw > 0, np.minimum(1.0, cap_kw / own_kw), 1.0)
+        scale = np.where(want_kw > 0, np.minimum(1.0, spare / want_kw), 0.0)
+        share = np.where(live, own_share[comp_of], np.where(d > 0, want * scale[comp_of] / d, 1.0))
+    return np.asarray(share[net[consumer_nodes]], dtype=float)
+
+
 def hydraulic_check(
     nodes: pd.DataFrame,
     pipes: pd.DataFrame,
@@ -145,6 +217,8 @@ def hydraulic_check(
     *,
     pipe_order: np.ndarray,
     site_order: np.ndarray,
+    units: pd.DataFrame | None = None,
+    storage_autonomy_h: float = 0.0,
     max_supply_pa: float = MAX_SUPPLY_PA,
 ) -> NetworkCheck:
     """A :data:`NetworkCheck` over the four hydraulic tables of the designed network.
@@ -154,9 +228,12 @@ def hydraulic_check(
     by ``consumer_id`` = building id and ``producers`` by ``producer_id`` = site id.
     A ``valve_open`` column in ``pipes`` gives the normal valve state (default open);
     ``max_supply_pa`` [Pa] caps the head a back-feeding plant may raise to.
+    ``units`` (site_id, kind, heat_kw [kW], in the stress system's unit order)
+    lets the check share capacity per network of the valve state instead of
+    over the whole island (storage counts for ``storage_autonomy_h`` [h]).
     """
     pipe_pos = pd.Index(pipes["pipe_id"].astype(str)).get_indexer(pd.Index(pipe_order).astype(str))
-    min_dp = consumers.set_index("consumer_id")["min_dp_pa"].astype(float)
+    min_dp_pa = consumers["min_dp_pa"].to_numpy(float)
     normal = (
         pipes["valve_open"].astype("boolean").fillna(True).to_numpy(dtype=bool)
         if "valve_open" in pipes
@@ -169,22 +246,35 @@ def hydraulic_check(
     plant_node = node_index.get_indexer(pd.Index(producers["node"].astype(str)))
     size = pipes["inner_diameter_m"].to_numpy(float) if "inner_diameter_m" in pipes else np.zeros(len(pipes))
     n_nodes = len(node_index)
-    # the stress islands: components of all pipes, valves ignored; whether normally a forest
+    # the stress islands: components of all pipes, valves ignored
     comp = _labels(n_nodes, u, v)
-    n_comp = int(comp.max()) + 1 if n_nodes else 0
-    open_edges = np.bincount(comp[u[normal]], minlength=n_comp)
-    open_comp = _labels(n_nodes, u[normal], v[normal])
-    n_open_comp = np.bincount(comp[np.unique(open_comp, return_index=True)[1]], minlength=n_comp)
-    forest = open_edges == np.bincount(comp, minlength=n_comp) - n_open_comp
     pipe_comp, cons_comp = comp[u], comp[cons_node]
     cons_ids = consumers["consumer_id"].astype(str).to_numpy()
     prod_ids = producers["producer_id"].astype(str).to_numpy()
     design_heat_w = consumers["heat_w"].to_numpy(float)
     networks: dict[tuple[bytes, ...], HydraulicNetwork] = {}
+    link_all = interconnector_links(n_nodes, u, v, normal, plant_node)
+    link_kw = (
+        pd.to_numeric(pipes["capacity_kw"], errors="coerce").fillna(np.inf).to_numpy(float)
+        if "capacity_kw" in pipes
+        else np.full(len(pipes), np.inf)
+    )
+    if units is not None:
+        unit_plant = pd.Index(prod_ids).get_indexer(pd.Index(units["site_id"].astype(str)))
+        unit_kw = pd.to_numeric(units["heat_kw"], errors="coerce").fillna(0.0).to_numpy(float)
+        unit_storage = units["kind"].astype(str).str.lower().to_numpy() == "storage"
+
+    def plant_kw(mask: ScenarioMask) -> np.ndarray | None:
+        """Heat capacity still available at each producer [kW] (None: no units given)."""
+        if units is None:
+            return None
+        ok = mask.units_available & (unit_plant >= 0) & (~unit_storage | (mask.time_h < storage_autonomy_h))
+        return np.bincount(unit_plant[ok], weights=unit_kw[ok], minlength=len(prod_ids))
 
     def check(mask: ScenarioMask, island: IslandView) -> np.ndarray:
         ids = pd.Index(island.building_ids).astype(str)
         share = np.asarray(island.proxy_fraction, dtype=float)
+        out = share.copy()  # buildings off the designed network: capacity alone decides
         lost_sites = set(np.asarray(site_order)[~mask.sites_available].astype(str))
         # the island's part of the tables: the components holding its consumers and plants
         c_rows = np.flatnonzero(pd.Index(cons_ids).isin(ids))
@@ -195,47 +285,67 @@ def hydraulic_check(
         lost = np.zeros(len(pipes), dtype=bool)
         lost[pipe_pos[known]] = ~mask.pipes_available[known]
         available = ~lost[p_rows]
-        heat = pd.Series(island.demand_kw * 1e3 * share, index=ids).reindex(cons_ids[c_rows]).to_numpy()
+        at = ids.get_indexer(pd.Index(cons_ids[c_rows]))  # each table consumer's place among the island's buildings
         live_rows = g_rows[~np.isin(prod_ids[g_rows], list(lost_sites))]
-        if live_rows.size == 0:
-            return np.zeros(len(ids))
-        if (
-            live_rows.size == g_rows.size
-            and available.all()
-            and forest[comps].all()
-            and (heat <= design_heat_w[c_rows] * (1 + 1e-9)).all()
-        ):
-            # design topology, each consumer drawing no more than at design: tree flows only fall,
-            # so every consumer keeps the design state's differential pressure (>= min_dp)
-            return share.copy()
         sub = np.unique(np.concatenate([u[p_rows], v[p_rows], cons_node[c_rows], plant_node[g_rows]]))
+        su, sv = np.searchsorted(sub, u[p_rows]), np.searchsorted(sub, v[p_rows])
+        cn = np.searchsorted(sub, cons_node[c_rows])
+        live_n, plant_n = np.searchsorted(sub, plant_node[live_rows]), np.searchsorted(sub, plant_node[g_rows])
         n_normal = normal[p_rows]
         backfed = backfeed_valves(
-            len(sub), np.searchsorted(sub, u[p_rows]), np.searchsorted(sub, v[p_rows]), n_normal, available,
-            np.searchsorted(sub, plant_node[live_rows]), np.searchsorted(sub, plant_node[g_rows]),
-            np.searchsorted(sub, cons_node[c_rows]), size[p_rows],
+            len(sub), su, sv, n_normal, available, link_all[p_rows], live_n, cn, size[p_rows]
         )
-        prod = producers.iloc[live_rows]
         valves = (n_normal & available) | backfed
-        key = (comps.tobytes(), c_rows.tobytes(), live_rows.tobytes(), valves.tobytes())
+        # networks of this valve state; one can be left as designed when nothing in it changed
+        lab = _labels(len(sub), su[valves], sv[valves])
+        n_lab = len(sub)
+        live_in = np.bincount(lab[live_n], minlength=n_lab)
+        cons_lab = lab[cn]
+        demand_kw = island.demand_kw[at]
+        cap_kw = plant_kw(mask)
+        if cap_kw is None:  # screening's share over the whole island
+            cons_share = share[at]
+        else:
+            cons_share = _allocate(
+                len(sub), su, sv, n_normal & available, backfed, link_all[p_rows], link_kw[p_rows],
+                lab, live_n, cap_kw[live_rows], cn, demand_kw,
+            )
+        heat = demand_kw * 1e3 * cons_share
+        changed = np.zeros(n_lab, dtype=bool)
+        changed[lab[np.concatenate([su[~available], sv[~available], su[backfed]])]] = True
+        changed[lab[plant_n[~np.isin(plant_n, live_n)]]] = True  # a lost plant's network
+        changed[lab[cn[heat > design_heat_w[c_rows] * (1 + 1e-9)]]] = True  # colder than design
+        changed |= np.bincount(lab[su[valves]], minlength=n_lab) > np.bincount(lab, minlength=n_lab) - 1
+        out[at] = cons_share
+        out[at[live_in[cons_lab] == 0]] = 0.0  # no path to a working plant
+        # the rest of an unchanged tree: flows only fall from the design state, so every consumer keeps
+        # at least min_dp and the capacity share stands; a changed network with a working plant is solved
+        solve_c = changed[cons_lab] & (live_in[cons_lab] > 0)
+        if not solve_c.any():
+            return out
+        keep = changed & (live_in > 0)
+        kp = keep[lab[su]] & keep[lab[sv]]
+        kc, kg = c_rows[solve_c], live_rows[keep[lab[live_n]]]
+        kn = sub[keep[lab]]
+        key = (kn.tobytes(), kc.tobytes(), kg.tobytes(), valves[kp].tobytes())
         net = networks.get(key)
         if net is None:  # the same sub-network recurs across scenarios: build it once
             net = HydraulicNetwork.from_frames(
-                nodes.iloc[sub], pipes.iloc[p_rows].assign(valve_open=valves),
-                consumers.iloc[c_rows].assign(heat_w=heat), prod, allow_unsupplied=True,
+                nodes.iloc[kn], pipes.iloc[p_rows[kp]].assign(valve_open=valves[kp]),
+                consumers.iloc[kc].assign(heat_w=heat[solve_c]), producers.iloc[kg], allow_unsupplied=True,
             )
             if len(networks) >= NETWORK_CACHE_SIZE:
                 networks.pop(next(iter(networks)))
             networks[key] = net
-        res = solve(net.with_heat(heat), allow_unsupplied=True).consumers.reindex(ids)
-        supplied = res["supplied"].fillna(False).to_numpy(bool)
+        res = solve(net.with_heat(heat[solve_c]), allow_unsupplied=True).consumers.reindex(cons_ids[kc])
+        supplied = res["supplied"].eq(True).to_numpy()
         dp = res["dp_pa"].to_numpy(float)
-        need = min_dp.reindex(ids).to_numpy()
-        if backfed.any() and supplied.any():
-            headroom = max(max_supply_pa - float(prod["p_supply_pa"].max()), 0.0)
+        need = min_dp_pa[kc]
+        if backfed[kp].any() and supplied.any():
+            headroom = max(max_supply_pa - float(producers["p_supply_pa"].iloc[kg].max()), 0.0)
             dp = dp + min(max(float(np.max(need[supplied] - dp[supplied])), 0.0), headroom)
         ratio = np.sqrt(np.clip(np.nan_to_num(dp, nan=0.0), 0.0, None) / need)
-        frac = np.where(supplied, np.minimum(ratio, 1.0), 0.0)
-        return np.asarray(share * frac, dtype=float)
+        out[at[solve_c]] = cons_share[solve_c] * np.where(supplied, np.minimum(ratio, 1.0), 0.0)
+        return out
 
     return check
