@@ -416,3 +416,16 @@ def test_hydraulic_check_shares_capacity_per_network_within_the_link_size(
     detail = result.detail("n-1:unit:u2").set_index("building_id")["min_fraction"]
     assert np.allclose(detail.reindex(b.loc[~in_a, "building_id"]), 1800.0 / (DEMAND_KW * (~in_a).sum()))
     assert not detail.index.isin(b.loc[in_a, "building_id"]).any()
+
+
+def test_network_stage_reads_plan_settings_of_another_version() -> None:
+    """Plan settings that do not validate (another teplo version) fall back to the defaults, with a warning."""
+    b = _buildings()
+    sites = sites_at([(0.0, 0.0), (600.0, 200.0)]).assign(chosen=True)
+    study = Study(layers={"buildings": b, "streets": grid_streets(7, 3), "sites": sites},
+                  settings={"plan": {"solver": {"no_such_setting": 0.25}}})
+    with pytest.warns(TeploWarning, match="plan settings do not validate.*no_such_setting"):
+        d = run_network_stage(study)
+    assert d.totals["interconnectors"] == 1  # beta x load from the default plan settings, no districts layer
+    ic = d.pipes[d.pipes["interconnector"]]
+    assert np.allclose(ic["design_flow_kw"], BETA * 8 * LOAD_KW)
