@@ -429,3 +429,29 @@ def test_network_stage_reads_plan_settings_of_another_version() -> None:
     assert d.totals["interconnectors"] == 1  # beta x load from the default plan settings, no districts layer
     ic = d.pipes[d.pipes["interconnector"]]
     assert np.allclose(ic["design_flow_kw"], BETA * 8 * LOAD_KW)
+
+
+def test_hydraulic_check_back_feeds_a_site_whose_units_all_stopped(
+    joined: tuple[gpd.GeoDataFrame, NetworkDesign],
+) -> None:
+    """Every unit of s0 out (e.g. a blackout) with the site itself intact: s1 back-feeds A as for a site loss."""
+    from teplo.resilience.network_check import IslandView, ScenarioMask
+
+    b, d = joined
+    check = hydraulic_check(
+        *d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(),
+        site_order=np.array(["s0", "s1"]), units=_units(),
+    )
+    view = IslandView(
+        island=0, building_index=np.arange(len(b)), building_ids=b["building_id"].to_numpy(),
+        demand_kw=np.full(len(b), DEMAND_KW), site_ids=np.array(["s0", "s1"]),
+        pipe_index=np.arange(len(d.pipes)), proxy_fraction=np.full(len(b), 0.5),
+    )
+    units_out = np.array([False, False, True, True])
+    frac = check(ScenarioMask("x", 0.0, -20.0, units_out, np.ones(len(d.pipes), bool), np.ones(2, bool)), view)
+    in_a = (b["site_id"] == "s0").to_numpy()
+    assert np.allclose(frac[in_a], BETA * LOAD_KW / DEMAND_KW) and np.allclose(frac[~in_a], 1.0)
+    # one unit of s0 left: s0 still runs its own network, alone (the valve stays shut)
+    one_left = np.array([True, False, True, True])
+    frac = check(ScenarioMask("x", 0.0, -20.0, one_left, np.ones(len(d.pipes), bool), np.ones(2, bool)), view)
+    assert np.allclose(frac[in_a], 1300.0 / (DEMAND_KW * in_a.sum())) and np.allclose(frac[~in_a], 1.0)

@@ -13,7 +13,8 @@ capacity-based fraction.
 Normally closed valves. Pipes closed in the design tables (``valve_open``
 False: the site-loss interconnectors of :mod:`teplo.network.interconnect`)
 stay closed unless the scenario leaves a network with consumers but no
-working producer: then an interconnector joining such a network to one with
+working producer (its site lost or, given the units, none of them left
+running, e.g. in a blackout): then an interconnector joining such a network to one with
 exactly one working producer is opened (the operator's response to a lost
 site), the largest first, repeatedly, so a chain of lost networks is fed
 too. One that would join two working producers stays closed (each holds its
@@ -67,6 +68,9 @@ MAX_SUPPLY_PA = 16e5
 #: Sub-networks (island, working plants, valve state) a check keeps built for reuse [-];
 #: a memory bound, each holds one island's arrays.
 NETWORK_CACHE_SIZE = 64
+#: Answers (island state -> supplied fractions) a check remembers [-]: scenarios that differ only
+#: outside an island (most N-2 pairs) reuse its answer; a memory bound of a few MB.
+ANSWER_CACHE_SIZE = 4096
 
 
 def _labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -271,22 +275,61 @@ def hydraulic_check(
         ok = mask.units_available & (unit_plant >= 0) & (~unit_storage | (mask.time_h < storage_autonomy_h))
         return np.bincount(unit_plant[ok], weights=unit_kw[ok], minlength=len(prod_ids))
 
+    cons_index, prod_index = pd.Index(cons_ids), pd.Index(prod_ids)
+    known = pipe_pos >= 0
+    system_pipe = np.full(len(pipes), -1, dtype=np.int64)  # the stress system's index of each table pipe
+    system_pipe[pipe_pos[known]] = np.flatnonzero(known)
+    plant_site = pd.Index(np.asarray(site_order).astype(str)).get_indexer(prod_index)
+    by_comp = np.argsort(pipe_comp, kind="stable")  # pipes grouped by component
+    comp_start = np.searchsorted(pipe_comp[by_comp], np.arange(int(comp.max()) + 2 if n_nodes else 1))
+    storage = units is not None and bool(unit_storage.any())
+    answers: dict[tuple[object, ...], np.ndarray] = {}
+
     def check(mask: ScenarioMask, island: IslandView) -> np.ndarray:
         ids = pd.Index(island.building_ids).astype(str)
         share = np.asarray(island.proxy_fraction, dtype=float)
-        out = share.copy()  # buildings off the designed network: capacity alone decides
-        lost_sites = set(np.asarray(site_order)[~mask.sites_available].astype(str))
         # the island's part of the tables: the components holding its consumers and plants
-        c_rows = np.flatnonzero(pd.Index(cons_ids).isin(ids))
-        g_rows = np.flatnonzero(pd.Index(prod_ids).isin(pd.Index(island.site_ids).astype(str)))
+        pos = cons_index.get_indexer(ids)
+        at = np.flatnonzero(pos >= 0)  # each table consumer's place among the island's buildings
+        c_rows = pos[at]
+        g_rows = prod_index.get_indexer(pd.Index(island.site_ids).astype(str))
+        g_rows = g_rows[g_rows >= 0]
         comps = np.unique(np.concatenate([cons_comp[c_rows], comp[plant_node[g_rows]]]))
-        p_rows = np.flatnonzero(np.isin(pipe_comp, comps))
-        known = pipe_pos >= 0
-        lost = np.zeros(len(pipes), dtype=bool)
-        lost[pipe_pos[known]] = ~mask.pipes_available[known]
-        available = ~lost[p_rows]
-        at = ids.get_indexer(pd.Index(cons_ids[c_rows]))  # each table consumer's place among the island's buildings
-        live_rows = g_rows[~np.isin(prod_ids[g_rows], list(lost_sites))]
+        if comps.size == 0:  # no part on the designed network: capacity alone decides
+            return share.copy()
+        p_rows = np.sort(np.concatenate([by_comp[comp_start[c] : comp_start[c + 1]] for c in comps]))
+        sp = system_pipe[p_rows]
+        available = np.where(sp >= 0, mask.pipes_available[np.maximum(sp, 0)], True)
+        gs = plant_site[g_rows]
+        site_lost = np.where(gs >= 0, ~mask.sites_available[np.maximum(gs, 0)], False)
+        cap_kw = plant_kw(mask)
+        # a working plant: its site not lost and, given the units, some heat left (not all stopped)
+        live_rows = g_rows[~site_lost & (cap_kw[g_rows] > 0 if cap_kw is not None else True)]
+        # the answer depends on this island's state only: a scenario differing elsewhere reuses it
+        key: tuple[object, ...] = (
+            comps.tobytes(), ids.size, available.tobytes(), site_lost.tobytes(), float(mask.temp_c),
+            np.delete(share, at).tobytes(),
+        )
+        if units is None:
+            key += (share.tobytes(),)
+        else:
+            key += (mask.units_available[np.isin(unit_plant, g_rows)].tobytes(),
+                    storage and mask.time_h < storage_autonomy_h)
+        known_answer = answers.get(key)
+        if known_answer is not None:
+            return known_answer.copy()
+        out = evaluate(island, share, cap_kw, at, c_rows, g_rows, live_rows, p_rows, available)
+        if ANSWER_CACHE_SIZE > 0:
+            if len(answers) >= ANSWER_CACHE_SIZE:
+                answers.pop(next(iter(answers)))
+            answers[key] = out.copy()
+        return out
+
+    def evaluate(
+        island: IslandView, share: np.ndarray, cap_kw: np.ndarray | None, at: np.ndarray, c_rows: np.ndarray,
+        g_rows: np.ndarray, live_rows: np.ndarray, p_rows: np.ndarray, available: np.ndarray,
+    ) -> np.ndarray:
+        out = share.copy()  # buildings off the designed network: capacity alone decides
         sub = np.unique(np.concatenate([u[p_rows], v[p_rows], cons_node[c_rows], plant_node[g_rows]]))
         su, sv = np.searchsorted(sub, u[p_rows]), np.searchsorted(sub, v[p_rows])
         cn = np.searchsorted(sub, cons_node[c_rows])
@@ -302,7 +345,6 @@ def hydraulic_check(
         live_in = np.bincount(lab[live_n], minlength=n_lab)
         cons_lab = lab[cn]
         demand_kw = island.demand_kw[at]
-        cap_kw = plant_kw(mask)
         if cap_kw is None:  # screening's share over the whole island
             cons_share = share[at]
         else:
