@@ -14,8 +14,8 @@ Normally closed valves. Pipes closed in the design tables (``valve_open``
 False: the site-loss interconnectors of :mod:`teplo.network.interconnect`)
 stay closed unless the scenario leaves a network with consumers but no
 working producer (its site lost or, given the units, none of them left
-running, e.g. in a blackout): then an interconnector joining such a network to one with
-exactly one working producer is opened (the operator's response to a lost
+running, e.g. in a blackout): then an interconnector joining such a network
+to one with exactly one working producer is opened (the operator's response to a lost
 site), the largest first, repeatedly, so a chain of lost networks is fed
 too. One that would join two working producers stays closed (each holds its
 network's pressure; two in one network are not a valid state for the
@@ -41,13 +41,15 @@ backup site, as the plan intends, not a share of the whole island. Without
 units it is screening's share over the island (every plant of the island
 counted as reachable).
 
-Cost. Only the island's part of the network is solved (its components of
-the pipe graph, valves ignored, as the stress islands are formed). With no
-site and no pipe of the island lost, a forest network and no consumer
-drawing more than its design heat, the answer is the share without a solve:
-the valves stay closed, each network runs as designed with flows that can
-only fall, so every consumer keeps at least the design state's ``min_dp``
-(this is what a unit loss in an island joined by interconnectors sends here).
+Cost. Only the island's part of the network is looked at (its components
+of the pipe graph, valves ignored, as the stress islands are formed), and
+only its networks that changed are solved: a network of the valve state with
+no lost plant or pipe, no opened valve, no loop and no consumer drawing more
+than its design heat runs as designed with flows that can only fall, so every
+consumer keeps at least the design state's ``min_dp`` and the capacity share
+stands (this is what a unit loss in an island joined by interconnectors sends
+here). Answers are remembered per island state (its lost plants, pipes and
+units, the temperature): scenarios differing only elsewhere reuse them.
 """
 
 from __future__ import annotations
