@@ -196,6 +196,12 @@ def _print_network_summary(design: Any) -> None:
         f"design state: delivered {t['delivered_kw'] / 1e3:,.1f} MW, losses {t['heat_loss_kw'] / 1e3:,.2f} MW "
         f"({100 * t['loss_share']:.1f} %), pumps {t['pump_power_kw']:,.0f} kW"
     )
+    if t.get("interconnectors", 0) or t.get("interconnectors_not_built", 0):
+        console.print(
+            f"site-loss interconnectors (normally closed, in the totals above): {t['interconnectors']:.0f} built, "
+            f"{t['interconnector_km']:.2f} km, EUR {t['interconnector_cost_eur']:,.0f}; "
+            f"{t['interconnectors_not_built']:.0f} not built"
+        )
     for w in design.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
 

@@ -77,13 +77,17 @@ def run_network_stage(
     """Design the networks of ``study`` and put layers ``pipes`` and ``network_nodes`` in it.
 
     Sites come from ``sites`` (a file) or, when absent, from the study's planned
-    ``sites`` layer (rows with ``chosen``), with its building assignment.
+    ``sites`` layer (rows with ``chosen``), with its building assignment and,
+    where the plan gave districts a backup site (``backup_site_id``), the
+    site-loss interconnectors sized for the plan's backup requirement
+    (:func:`_backup_table`); their length limit defaults to the plan's pipe
+    reach. ``meta['network_totals']`` reports interconnector km and cost apart.
     """
     import geopandas as gpd
 
     from teplo.errors import InputError
     from teplo.io.sites import read_existing_pipes, read_sites
-    from teplo.network.design import design_network
+    from teplo.network.design import NetworkSettings, design_network
 
     buildings = study.layers.get("buildings")
     streets = study.layers.get("streets")
@@ -92,6 +96,7 @@ def run_network_stage(
     if not isinstance(streets, gpd.GeoDataFrame) or streets.empty:
         raise InputError("the study has no streets; the network follows streets")
     assignment = None
+    backup = None
     if sites is not None:
         site_table = read_sites(sites, buildings.crs)
     elif "sites" in study.layers:
@@ -99,17 +104,74 @@ def run_network_stage(
         site_table = planned[planned["chosen"].astype(bool)] if "chosen" in planned else planned
         if "site_id" in buildings:
             assignment = buildings.set_index("building_id")["site_id"].replace("", None).dropna()
+        if "backup_site_id" in buildings:
+            backup, reach_m = _backup_table(study, buildings)
+            net = settings if settings is not None else NetworkSettings()
+            if "max_interconnector_m" not in net.model_fields_set:  # tied to the plan's pipe reach
+                settings = net.model_copy(update={"max_interconnector_m": reach_m})
     else:
         raise InputError("give --sites SITES.geojson, or run `teplo plan` first to choose sites")
     if progress is not None:
         progress.print(f"[bold]·[/] routing and sizing networks for {len(site_table)} site(s)")
     existing_pipes = read_existing_pipes(existing, buildings.crs) if existing is not None else None
     design = design_network(buildings, streets, site_table, existing=existing_pipes,
-                            assignment=assignment, settings=settings)
+                            assignment=assignment, backup=backup, settings=settings)
     study.layers["pipes"] = design.pipes
     study.layers["network_nodes"] = design.nodes
     study.meta["network_totals"] = design.totals
     return design
+
+
+def _backup_table(study: Study, buildings: Any) -> tuple[Any, float]:
+    """Per building its plan's backup site and its share of the district's backup requirement [kW].
+
+    The requirement per district is the siting stage's own
+    (:func:`teplo.supply.model.inputs.backup_requirement_kw`: beta x design
+    load for a site loss, or the priority share) over the study's
+    ``districts`` layer with the plan's settings; each building takes the
+    share of its design load in its district. Without a ``districts`` layer,
+    beta x the building's load. Also returns the plan's pipe reach [m].
+    """
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from teplo.errors import TeploWarning
+    from teplo.supply.model.inputs import backup_requirement_kw
+    from teplo.supply.settings import SitingSettings
+
+    try:
+        plan = SitingSettings.model_validate(study.settings.get("plan", {}))
+    except ValidationError as err:  # e.g. a study written by another teplo version
+        first = err.errors()[0]
+        warnings.warn(
+            f"the study's plan settings do not validate ({'.'.join(map(str, first['loc']))}: {first['msg']}); "
+            "the interconnectors' backup requirement and length limit use the default plan settings",
+            TeploWarning, stacklevel=3,
+        )
+        plan = SitingSettings()
+    b = buildings[buildings["heated"].astype(bool) & (buildings["design_load_kw"] > 0)] \
+        if "heated" in buildings else buildings
+    load = b["design_load_kw"].to_numpy(dtype=float)
+    target = b["backup_site_id"].astype("string").fillna("").astype(str).to_numpy()
+    districts = study.layers.get("districts")
+    if districts is not None and "district_id" in b and {"district_id", "design_load_kw"} <= set(districts):
+        need = pd.Series(backup_requirement_kw(districts, plan), index=districts["district_id"].astype(str))
+        district = b["district_id"].astype("string").fillna("").astype(str)
+        total = pd.Series(load, index=district.index).groupby(district.to_numpy()).sum()
+        d = district.to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = load / total.reindex(d).to_numpy()
+        kw = np.nan_to_num(need.reindex(d).to_numpy() * share, nan=0.0)
+    else:
+        site_loss = plan.resilience.site_loss
+        kw = (site_loss.beta if site_loss.enabled else 0.0) * load
+    table = pd.DataFrame(
+        {"building_id": b["building_id"].astype(str).to_numpy(), "backup_site_id": target, "backup_kw": kw}
+    )
+    return table, plan.pipe_reach_m
 
 
 def run_stress_stage(
@@ -135,6 +197,7 @@ def run_stress_stage(
     from teplo.network.design import NetworkSettings, design_state, tables_from_layers
     from teplo.resilience import run_stress
     from teplo.resilience.hydraulic_check import hydraulic_check
+    from teplo.resilience.settings import StressSettings
 
     for name in ("buildings", "units", "sites"):
         if name not in study.layers:
@@ -160,6 +223,8 @@ def run_stress_stage(
             *tables,
             pipe_order=pipes["pipe_id"].astype(str).to_numpy(),
             site_order=np.asarray(sites["site_id"].astype(str)),
+            units=study.layers["units"],  # capacity shared per network of the valve state
+            storage_autonomy_h=StressSettings().power.storage_autonomy_h,
         )
     if progress is not None:
         progress.print(f"[bold]·[/] stress-testing: {', '.join(families)} at {temp_c:g} °C")

@@ -13,10 +13,20 @@ peaks (``dhw_peak_factor`` × mean, from the bundled daily DHW profile) do not
 coincide, so their sum is multiplied by the simultaneity factor of the number
 of buildings downstream (:func:`teplo.demand.simultaneity_factor`, Winter et
 al.). The hydraulic design state then puts every consumer at its design load.
+
+Site-loss interconnectors. Given a plan's backup sites, each (site, backup
+site) pair gets the cheapest street path joining the two networks
+(:mod:`teplo.network.interconnect`), sized for the backup load and marked
+``interconnector`` (and ``ring``); the networks' pipes between its ends and
+their plants are sized for the backup flow as well (totals
+``backup_upsizing_cost_eur``). They are normally closed valves: the design
+state solves each site's network on its own, with the same flows as without
+them.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,9 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse.csgraph import dijkstra
 
 from teplo.demand import DHW_DAILY_PROFILE, simultaneity_factor
-from teplo.errors import InputError
+from teplo.errors import InputError, TeploWarning
 from teplo.network.existing import add_existing_pipes
 from teplo.network.hydraulics import HydraulicNetwork, HydraulicResult, solve
+from teplo.network.interconnect import PAIR_SEPARATOR, build_interconnectors
 from teplo.network.pipes import (
     load_pipe_catalogue,
     pipe_capacity_kg_s,
@@ -86,6 +97,16 @@ class NetworkSettings(BaseModel):
         False, description="Close rings (loops) inside each site's network for redundancy."
     )
     max_ring_length_m: float = Field(500.0, gt=0, description="Longest ring path added, m.")
+    max_interconnector_m: float = Field(
+        1000.0,
+        gt=0,
+        description=(
+            "Longest new trench of one site-loss interconnector (the pipe joining a district's network "
+            "to its backup site's), m. Default: the siting stage's pipe reach (SitingSettings.pipe_reach_m, "
+            "1 000 m), within which the plan picks backup sites; a plan's own reach is used when this is "
+            "not set."
+        ),
+    )
     max_service_length_m: float = Field(
         150.0, gt=0, description="Longest building service pipe to a street, m."
     )
@@ -114,6 +135,7 @@ class NetworkDesign:
     too_small_existing: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     hydraulic_tables: tuple[pd.DataFrame, ...] = ()
+    interconnectors: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _cost_per_metre(catalogue: pd.DataFrame, settings: NetworkSettings) -> CostPerMetre:
@@ -158,6 +180,7 @@ def design_network(
     *,
     existing: gpd.GeoDataFrame | None = None,
     assignment: pd.Series | None = None,
+    backup: pd.DataFrame | None = None,
     settings: NetworkSettings | None = None,
     catalogue: pd.DataFrame | None = None,
 ) -> NetworkDesign:
@@ -167,7 +190,15 @@ def design_network(
     for the DHW diversification), ``heated``; ``sites`` need ``site_id`` and
     point geometry; all in the same metric CRS. ``assignment`` (building_id ->
     site_id, e.g. from the siting stage) fixes each site's supply area; by
-    default each building goes to the nearest site along the streets. Raises :class:`InputError`
+    default each building goes to the nearest site along the streets.
+    ``backup`` (building_id, backup_site_id, backup_kw [kW]: the plan's backup
+    site and the building's share of its district's backup requirement) adds
+    the site-loss interconnectors (:mod:`teplo.network.interconnect`): pipes
+    with ``ring`` and ``interconnector`` True, sized for the pair's backup
+    load, normally closed (left out of the design state's flows); pairs with
+    no street path within ``max_interconnector_m``, or whose backup site is
+    not among ``sites``, are listed in ``warnings`` with one
+    :class:`TeploWarning`. Raises :class:`InputError`
     naming sites that cannot reach a street and pipes no DN can carry.
     """
     s = settings or NetworkSettings()
@@ -189,6 +220,36 @@ def design_network(
     loads = heated.set_index("building_id")["design_load_kw"]
     supply_area = nearest_site(graph) if assignment is None else assignment.dropna().astype(str)
     routes, frames, warn = _route_per_site(graph, supply_area, loads, cost, s)
+    frames.pipes["interconnector"] = False
+    links = pd.DataFrame()
+    path_flows = pd.DataFrame()
+    if backup is not None:
+        ic = build_interconnectors(
+            graph,
+            routes,
+            supply_area,
+            backup,
+            max_length_m=s.max_interconnector_m,
+        )
+        frames = RouteFrames(
+            nodes=gpd.GeoDataFrame(
+                pd.concat([frames.nodes, ic.nodes], ignore_index=True),
+                geometry="geometry",
+                crs=frames.nodes.crs,
+            ),
+            pipes=gpd.GeoDataFrame(
+                pd.concat([frames.pipes, ic.pipes], ignore_index=True),
+                geometry="geometry",
+                crs=frames.pipes.crs,
+            ),
+            consumers=frames.consumers,
+            producers=pd.concat([frames.producers, ic.producers], ignore_index=True),
+        )
+        links = ic.pairs
+        path_flows = ic.path_flows
+        warn += ic.warnings
+        for text in ic.warnings:
+            warnings.warn(text, TeploWarning, stacklevel=2)
     pipes = frames.pipes.copy()
     t_s, t_r = regime_temperatures_c(s.regime)
     cp = float(heat_capacity_j_kgk(0.5 * (t_s + t_r)))
@@ -213,10 +274,15 @@ def design_network(
         design_kw,
         design_kw - dhw_down + factor * DHW_PEAK_FACTOR * dhw_down,
     )
-    sizing_kg_s = pd.Series(
-        sizing_kw * 1e3 / (cp * (t_s - t_r)), index=pipes["pipe_id"].astype(str)
-    )
+    own_kw = sizing_kw
+    sizing_kw = _with_backup_flows(pipes, sizing_kw, path_flows, cat, s, warn)
+    to_kg_s = 1e3 / (cp * (t_s - t_r))
+    sizing_kg_s = pd.Series(sizing_kw * to_kg_s, index=pipes["pipe_id"].astype(str))
     needed_dn = size_pipes(sizing_kg_s, cat, s.max_dp_pa_per_m, s.max_velocity_m_s, t_s, t_r)
+    own_dn = needed_dn
+    if not np.array_equal(own_kw, sizing_kw):
+        own_kg_s = pd.Series(own_kw * to_kg_s, index=sizing_kg_s.index)
+        own_dn = size_pipes(own_kg_s, cat, s.max_dp_pa_per_m, s.max_velocity_m_s, t_s, t_r)
     existing_dn = pipes["dn"].astype("Int64")
     is_existing = pipes["existing"].to_numpy(bool) & existing_dn.notna().to_numpy()
     pipes["dn_required"] = needed_dn
@@ -234,12 +300,73 @@ def design_network(
     pipes["cost_eur"] = np.where(
         is_existing, 0.0, pipes["length_m"] * par["cost_eur_per_m"].to_numpy()
     )
+    own_cost = np.where(
+        is_existing, 0.0, pipes["length_m"] * dn_cat.loc[np.asarray(own_dn), "cost_eur_per_m"].to_numpy()
+    )
+    upsizing_eur = float(np.sum(pipes["cost_eur"].to_numpy() - own_cost))
 
     tables, result = design_state(frames.nodes, pipes, consumers, frames.producers, s, cat)
-    design = _assemble(routes, frames.nodes, pipes, result, s)
+    design = _assemble(list(routes.values()), frames.nodes, pipes, result, s)
     design.hydraulic_tables = tables
     design.warnings[:0] = warn
+    design.interconnectors = _price_links(links, design.pipes)
+    built = design.interconnectors["built"] if len(links) else pd.Series(dtype=bool)
+    design.totals["interconnectors"] = float(built.sum())
+    design.totals["backup_upsizing_cost_eur"] = upsizing_eur
+    design.totals["interconnectors_not_built"] = float((~built.astype(bool)).sum())
     return design
+
+
+def _with_backup_flows(
+    pipes: pd.DataFrame,
+    sizing_kw: np.ndarray,
+    path_flows: pd.DataFrame,
+    catalogue: pd.DataFrame,
+    s: NetworkSettings,
+    warn: list[str],
+) -> np.ndarray:
+    """Sizing flows [kW] with the backup flows the interconnectors send through the networks' pipes.
+
+    A pipe between an interconnector's end and its plant carries, when its
+    plant backs up the other site, its own load plus the backup (``out_kw``),
+    and when the other plant backs up its site, the backup in reverse
+    (``in_kw``): it is sized for the larger. Beyond the largest DN the pipe
+    keeps the largest DN (or its own size) and ``warn`` says how many did.
+    """
+    if path_flows.empty:
+        return sizing_kw
+    flows = path_flows.set_index("node_id")
+    tree = ~pipes["ring"].to_numpy(bool)
+    to = pipes["to_node"].astype(str)
+    out_kw = np.where(tree, to.map(flows["out_kw"]).fillna(0.0).to_numpy(float), 0.0)
+    in_kw = np.where(tree, to.map(flows["in_kw"]).fillna(0.0).to_numpy(float), 0.0)
+    backed = np.maximum(sizing_kw + out_kw, in_kw)
+    t_s, t_r = regime_temperatures_c(s.regime)
+    largest_kw = float(
+        np.max(pipe_capacity_kg_s(catalogue, s.max_dp_pa_per_m, s.max_velocity_m_s, t_s, t_r))
+        * heat_capacity_j_kgk(0.5 * (t_s + t_r)) * (t_s - t_r) / 1e3
+    )
+    over = backed > np.maximum(largest_kw, sizing_kw)
+    if over.any():
+        warn.append(
+            f"{int(over.sum())} pipe(s) would need more than the largest DN to pass a site-loss backup flow; "
+            "they keep the largest DN (the backup through them is limited)"
+        )
+    return np.where(over, np.maximum(largest_kw, sizing_kw), backed)
+
+
+def _price_links(links: pd.DataFrame, pipes: pd.DataFrame) -> pd.DataFrame:
+    """The interconnector pairs with their cost [EUR] and largest DN, from the sized pipes."""
+    if links.empty:
+        return links
+    ic = pipes[pipes["interconnector"].to_numpy(bool)]
+    pair = ic["pipe_id"].astype(str).str.rsplit(":", n=1).str[0]
+    key = links["site_a"].astype(str) + PAIR_SEPARATOR + links["site_b"].astype(str)
+    by = ic.groupby(pair.to_numpy())
+    return links.assign(
+        cost_eur=key.map(by["cost_eur"].sum()).fillna(0.0).to_numpy(),
+        dn=key.map(by["dn"].max()).astype("Int64").to_numpy(),
+    )
 
 
 def nearest_site(graph: NetworkGraph) -> pd.Series:
@@ -272,9 +399,9 @@ def _route_per_site(
     loads: pd.Series,
     cost: CostPerMetre,
     s: NetworkSettings,
-) -> tuple[list[Route], RouteFrames, list[str]]:
+) -> tuple[dict[str, Route], RouteFrames, list[str]]:
     """Route each site's supply area on its own; ids are prefixed by the site so networks stay apart."""
-    routes: list[Route] = []
+    routes: dict[str, Route] = {}
     parts: list[RouteFrames] = []
     warn: list[str] = []
     known = set(graph.site_nodes().index)
@@ -304,7 +431,7 @@ def _route_per_site(
                 between_sites=False,
                 within_sites=True,
             )
-        routes.append(r)
+        routes[str(site_id)] = r
         f = route_to_frames(r)
         prefix = f"{site_id}:"
         f.pipes["pipe_id"] = prefix + f.pipes["pipe_id"].astype(str)
@@ -339,6 +466,13 @@ def _route_per_site(
 HydraulicTables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean column as an array (False where absent or empty, e.g. in an older study)."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
 def _hydraulic_tables(
     nodes: pd.DataFrame,
     pipes: pd.DataFrame,
@@ -367,6 +501,14 @@ def _hydraulic_tables(
             "roughness_mm": par["roughness_mm"].to_numpy(np.float64),
             "u_w_per_m_k": par["u_w_per_m_k"].to_numpy(np.float64),
             "ground_temp_c": s.ground_temp_c,
+            # interconnectors are normally closed: each site's network is solved on its own
+            "valve_open": ~_flag(pipes, "interconnector"),
+            # what an interconnector was sized for (the backup load), for the stress check
+            "capacity_kw": np.where(
+                _flag(pipes, "interconnector"),
+                pd.to_numeric(pipes.get("design_flow_kw", pd.Series(np.nan, index=pipes.index)), errors="coerce"),
+                np.nan,
+            ),
         }
     )
     hc = pd.DataFrame(
@@ -474,6 +616,7 @@ def _assemble(
         "existing",
         "laying_year",
         "ring",
+        "interconnector",
         "site_id",
         "n_downstream",
         "design_flow_kw",
@@ -533,11 +676,14 @@ def _assemble(
             f"{len(unreachable)} building(s) unreachable along streets: "
             + ", ".join(map(str, unreachable[:10]))
         )
+    link = pipes["interconnector"].to_numpy(bool)
     totals = {
         "route_km": float(pipes["length_m"].sum()) / 1e3,
         "new_trench_km": float(pipes.loc[~pipes["existing"], "length_m"].sum()) / 1e3,
         "reused_km": float(pipes.loc[pipes["existing"], "length_m"].sum()) / 1e3,
         "cost_eur": float(pipes["cost_eur"].sum()),
+        "interconnector_km": float(pipes.loc[link, "length_m"].sum()) / 1e3,
+        "interconnector_cost_eur": float(pipes.loc[link, "cost_eur"].sum()),
         "delivered_kw": delivered_kw,
         "heat_loss_kw": loss_kw,
         "loss_share": loss_kw / delivered_kw if delivered_kw > 0 else float("nan"),

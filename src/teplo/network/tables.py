@@ -2,8 +2,10 @@
 
 Importing this module registers both with :mod:`teplo.schema`, so GeoPackage
 I/O and the docs know their columns. Routing (:func:`teplo.network.routing.route_to_frames`)
-fills the topology and cost columns; pipe sizing fills ``dn``; the hydraulic
-solver fills the flow, velocity, pressure-drop and heat-loss columns.
+fills the topology and cost columns; :mod:`teplo.network.interconnect` adds
+the site-loss interconnectors; pipe sizing fills ``dn``; the hydraulic
+solver fills the flow, velocity, pressure-drop and heat-loss columns (empty
+on interconnectors, closed in the design state).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ PIPES = register(
             Column("laying_year", "int", "a", "Year an existing pipe was laid, empty if unknown or new.", required=False),
             Column("site_id", "str", "-", "The plant site feeding the pipe; empty on ring pipes.", required=False),
             Column("ring", "bool", "-", "Added to close a loop (not part of the tree).", required=False),
+            Column("interconnector", "bool", "-", "Site-loss interconnector: a normally closed pipe (ring too) joining a district's network to its backup site's, sized for the backup load (design_flow_kw); ids prefixed 'a~b:' by the two sites.", required=False),
             Column("kind", "str", "-", "street, service (to a building), site (to a plant) or existing (off-street).", required=False),
         ),
     )

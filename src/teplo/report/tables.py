@@ -312,6 +312,11 @@ def network_figures(
         rows.append(("Highest velocity", float(t["max_velocity_m_s"]), "m/s", np.nan, "", 2))
     meur = float(t.get("cost_eur", cost_eur)) / 1e6
     rows.append(("Network cost (installed)", meur, "M EUR", meur * eur_uah, "M UAH", 2))
+    if float(t.get("interconnectors", 0.0)) > 0:
+        ic_meur = float(t["interconnector_cost_eur"]) / 1e6
+        rows.append(("Site-loss interconnectors (normally closed)", float(t["interconnectors"]), "", np.nan, "", 0))
+        rows.append(("of which interconnector route", float(t["interconnector_km"]), "km", np.nan, "", 2))
+        rows.append(("of which interconnector cost", ic_meur, "M EUR", ic_meur * eur_uah, "M UAH", 2))
     return _figures(rows)
 
 
