@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from teplo.errors import TeploError, TeploWarning
+from teplo.highs import silence_banner
 
 app = typer.Typer(
     name="teplo",
@@ -40,6 +41,7 @@ def _friendly_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        silence_banner()
         def show(message: Any, category: Any, *_: Any, **__: Any) -> None:
             err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
@@ -300,7 +302,8 @@ def _print_plan_summary(result: Any) -> None:
         f"heat {s.heat_mw:,.1f} MW for {s.design_load_mw:,.1f} MW design load, power {s.power_mw:,.2f} MWe; "
         f"CAPEX EUR {s.capex_eur:,.0f} (units {s.capex_units_eur:,.0f}, sites {s.capex_sites_eur:,.0f}, "
         f"pipes {s.capex_network_eur:,.0f}); annual cost EUR {s.annual_cost_eur:,.0f} = "
-        f"{s.cost_eur_per_mwh:,.1f} EUR/MWh; solve {s.solve_time_s:,.1f} s in {s.n_subproblems} subproblem(s), "
+        f"{s.cost_eur_per_mwh:,.1f} EUR/MWh; solve {s.solve_time_s:,.1f} s in {s.n_subproblems} subproblem(s)"
+        + (f" ({s.repaired_neighbourhoods} merged by the repair)" if s.repaired_neighbourhoods else "") + ", "
         f"gap {100 * s.gap:.2f} % (bound EUR/a {s.bound_eur_a:,.0f})",
         highlight=False,
     )

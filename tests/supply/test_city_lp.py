@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,8 +12,8 @@ import pytest
 from teplo.supply.candidates import candidate_arcs, dispersion_circles
 from teplo.supply.decompose import Cluster, make_clusters, prior_shared_caps
 from teplo.supply.distance import StreetIndex
-from teplo.supply.guide import solve_city_lp
-from teplo.supply.model import build_problem
+from teplo.supply.guide import caps_the_area_allows, solve_city_lp
+from teplo.supply.model import build_problem, solve_problem
 from teplo.supply.result import dispersion_excess
 from teplo.supply.siting import solve_siting
 
@@ -127,3 +129,40 @@ def test_city_lp_can_be_switched_off(catalogue):
                                                        max_cluster_districts=2, city_lp_share=0.0))
     assert plan.feasible
     assert np.isnan(plan.summary.lp_dispersion_excess_kw)
+
+
+def _dense_and_avoidable(catalogue: pd.DataFrame):
+    """Group A: 18 MW whose only sites share one 10 MW circle (8 MW excess no plan avoids).
+    Group B, 3 km off: two 5.5 MW districts whose near sites share a circle (11 MW), with a dearer
+    site 600 m away alone in its own: B can keep the cap, at some pipe cost."""
+    b = buildings([(f"A{i}", 100.0 * i, 0.0, 6000.0, "residential") for i in range(3)]
+                  + [("B0", 3000.0, 0.0, 5500.0, "residential"), ("B1", 3250.0, 0.0, 5500.0, "residential")])
+    s = sites([(f"SA{i}", 100.0 * i, 50.0, 400.0) for i in range(3)]
+              + [("SB0", 3000.0, 40.0, 400.0), ("SB1", 3250.0, 40.0, 400.0), ("SBF", 3125.0, 640.0, 400.0)])
+    return _problem(b, s, catalogue, resilience(dispersion=True))
+
+
+def test_relaxed_plan_exceeds_only_the_circles_that_need_it(catalogue):
+    # with one excess e for all circles alone, B would use e for free and stay on its near sites; each
+    # circle's own excess is penalised too, so B's circle keeps the cap and only A's circles exceed it
+    p, _ = _dense_and_avoidable(catalogue)
+    sol = solve_problem(p, settings(resilience()).solver, 60.0)
+    assert not sol.status.is_ok
+    over = sol.slack.loc[sol.slack["constraint"] == "circles-dispersion"]
+    assert set(over["key"]) <= {"SA0", "SA1", "SA2"} and len(over) >= 1
+    assert over["slack_kw"].max() == pytest.approx(8000.0, abs=200.0)
+    assert "SBF" in set(sol.assignment.to_numpy())
+
+
+def test_caps_the_area_allows_raise_only_the_dense_circles(catalogue):
+    p, _ = _dense_and_avoidable(catalogue)
+    lp = solve_city_lp(p, settings(resilience()).solver, 60.0)
+    assert lp is not None and lp.dispersion_excess_kw == pytest.approx(8000.0, abs=1.0)
+    caps = caps_the_area_allows(p, lp)
+    raised = caps.loc[caps > p.circle_cap_kw]
+    assert set(raised.index) <= {"SA0", "SA1", "SA2"} and len(raised) >= 1
+    # the LP's 18 MW plus the 5 % margin, rounded up to 100 kW
+    assert raised.max() == pytest.approx(18500.0)
+    assert (caps.drop(raised.index) == p.circle_cap_kw.drop(raised.index)).all()
+    # where the LP meets the cap, nothing is raised
+    assert caps_the_area_allows(p, replace(lp, dispersion_excess_kw=0.0)).equals(p.circle_cap_kw.astype(float))

@@ -180,7 +180,7 @@ def solve_many(
     return [_solve_one(j) for j in jobs]
 
 
-def _usage(p: SitingProblem, sol: SubSolution) -> pd.Series:
+def circle_usage(p: SitingProblem, sol: SubSolution) -> pd.Series:
     """Heat capacity [kW] each solution installs inside each circle."""
     if sol.modules is None or len(sol.modules) == 0 or len(p.circles) == 0:
         return pd.Series(dtype=float)
@@ -197,7 +197,8 @@ class Decomposed:
     clusters: list[Cluster]
     problems: list[SitingProblem]
     solutions: list[SubSolution]
-    resolved: int
+    resolved: int  # subproblems re-solved after pass 1 (coordination and repair attempts)
+    repaired: int = 0  # neighbourhoods whose merged re-solve was kept (:mod:`teplo.supply.repair`)
 
 
 def _residual_caps(p: SitingProblem, c: Cluster, usage: pd.DataFrame) -> pd.Series:
@@ -279,7 +280,9 @@ def solve_decomposed(
     colour (clusters of one colour share no circle) with the cap the other
     clusters' actual plans leave, keeping a new plan only if it is better.
     ``deadline`` (a ``time.perf_counter()`` value) bounds the wall time: 70 %
-    of it for pass 1, the rest for coordination. ``guide`` (the city LP) sets
+    of it for pass 1; of what is left, ``solver.repair_share`` is kept for the
+    repair pass (:mod:`teplo.supply.repair`, run by the caller) and the rest is
+    the coordination's. ``guide`` (the city LP) sets
     site ownership and the split of shared circles (:func:`prior_shared_caps`).
     """
     deadline = deadline if deadline is not None else time.perf_counter() + solver.time_limit_s
@@ -289,18 +292,20 @@ def solve_decomposed(
     circles = pd.Index(sorted(p.circle_cap_kw.index))
 
     def limits(batch: list[int], share: float) -> list[float]:
-        left = max(deadline - time.perf_counter(), 0.0) * share * solver.workers
+        left = max(end - time.perf_counter(), 0.0) * share * solver.workers
         n = float(sum(len(clusters[i].districts) for i in batch)) or 1.0
         return [min(max(left * len(clusters[i].districts) / n, MIN_LIMIT_S), solver.subproblem_time_limit_s)
                 for i in batch]
 
+    end = deadline
     everyone = list(range(len(clusters)))  # pass 1: every cluster over its share of the shared circles
     caps = prior_shared_caps(p, clusters, None if guide is None else guide.capacity_kw)
     problems = [p.subset(c.districts, c.sites, caps[c.cluster_id]) for c in clusters]
     solutions = solve_many(problems, solver, limits(everyone, 0.7))
-    usage = pd.DataFrame({c.cluster_id: _usage(problems[i], solutions[i]).reindex(circles).fillna(0.0)
+    usage = pd.DataFrame({c.cluster_id: circle_usage(problems[i], solutions[i]).reindex(circles).fillna(0.0)
                           for i, c in enumerate(clusters)}, index=circles)
     resolved = 0
+    end = deadline - solver.repair_share * max(deadline - time.perf_counter(), 0.0)  # the rest: repair
     for _ in range(solver.coordination_passes):
         todo = []
         for i, c in enumerate(clusters):
@@ -309,12 +314,12 @@ def solve_decomposed(
             binding = bool(((own >= cap_i - 1.0) & (cap_i < p.circle_cap_kw.reindex(cap_i.index) - 1.0)).any())
             if binding or not solutions[i].status.is_ok:
                 todo.append(i)
-        if not todo or deadline - time.perf_counter() < MIN_LIMIT_S:
+        if not todo or end - time.perf_counter() < MIN_LIMIT_S:
             break
         order = sorted({colours[i] for i in todo})
         for n_left, colour in zip(range(len(order), 0, -1), order, strict=True):
             batch = [i for i in todo if colours[i] == colour]
-            if deadline - time.perf_counter() < MIN_LIMIT_S * (1 + len(batch) / solver.workers):
+            if end - time.perf_counter() < MIN_LIMIT_S * (1 + len(batch) / solver.workers):
                 break  # no time left for another colour: the plans so far already respect every circle
             trials = [p.subset(clusters[i].districts, clusters[i].sites, _residual_caps(p, clusters[i], usage))
                       for i in batch]
@@ -323,5 +328,5 @@ def solve_decomposed(
                 resolved += 1
                 if _better(new, solutions[i]):
                     solutions[i], problems[i] = new, trial
-                    usage[clusters[i].cluster_id] = _usage(trial, new).reindex(circles).fillna(0.0)
+                    usage[clusters[i].cluster_id] = circle_usage(trial, new).reindex(circles).fillna(0.0)
     return Decomposed(clusters, problems, solutions, resolved)

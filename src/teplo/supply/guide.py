@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 
 from teplo.supply.model import SitingProblem, create_model
-from teplo.supply.model.objective import SLACKS
+from teplo.supply.model.objective import SECONDARY_SLACKS, SLACKS
 from teplo.supply.model.variables import type_index
 from teplo.supply.settings import SolverSettings
 
-__all__ = ["DISPERSION_MARGIN", "CityLP", "solve_city_lp"]
+__all__ = ["DISPERSION_MARGIN", "CityLP", "caps_the_area_allows", "solve_city_lp"]
 
 DISPERSION_MARGIN = 0.05
 """Share of the dispersion cap [-] the LP leaves free in every circle for whole modules: about one
@@ -100,7 +100,8 @@ def solve_city_lp(
         cols = hm.columns(name)
         return np.where(cols >= 0, values[np.maximum(cols, 0)], 0.0)
 
-    slack = {name: float(np.clip(of(name), 0.0, None).sum()) for name in SLACKS if name in hm.m.variables}
+    slack = {name: float(np.clip(of(name), 0.0, None).sum()) for name in SLACKS
+             if name in hm.m.variables and name not in SECONDARY_SLACKS}
     counts = pd.DataFrame(np.clip(of("units-count"), 0.0, None), index=p.sites.index, columns=type_index(p))
     capacity = (counts * p.heat["heat_kw"].to_numpy()).sum(axis=1).rename("capacity_kw")
     info = hm.h.getInfo()
@@ -113,3 +114,25 @@ def solve_city_lp(
         else math.nan,
         solve_time_s=time.perf_counter() - t0,
     )
+
+
+def caps_the_area_allows(p: SitingProblem, lp: CityLP, margin: float = DISPERSION_MARGIN) -> pd.Series:
+    """Dispersion cap [kW] per circle that a plan can aim for when the area is too dense for the required one.
+
+    Where the LP installs more than (1 - ``margin``) x C in a circle, that
+    circle's cap becomes the LP's capacity there plus the margin (rounded up to
+    ``DISPERSION_STEP_KW``); every other circle keeps C. The LP's capacities
+    then fit every circle with the same room for whole modules as elsewhere, so
+    the clusters solve a problem the LP shows can be met, and only the circles
+    the area needs go above C (by at most e* plus the margin). Returns the
+    required caps unchanged when the LP meets them (``lp.dispersion_excess_kw`` 0).
+    """
+    from teplo.supply.model import DISPERSION_STEP_KW, SLACK_TOL_KW
+
+    cap = p.circle_cap_kw.astype(float)
+    if lp.dispersion_excess_kw <= SLACK_TOL_KW or len(p.circles) == 0:
+        return cap
+    inside = pd.Series(lp.capacity_kw.reindex(p.circles["site_id"]).fillna(0.0).to_numpy(),
+                       index=p.circles["circle_id"].to_numpy()).groupby(level=0).sum().reindex(cap.index).fillna(0.0)
+    raised = np.ceil((inside + margin * cap) / DISPERSION_STEP_KW - 1e-9) * DISPERSION_STEP_KW
+    return cap.where(inside <= (1.0 - margin) * cap + SLACK_TOL_KW, np.maximum(cap, raised))

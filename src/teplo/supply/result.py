@@ -48,6 +48,7 @@ class SitingSummary:
     n_subproblems: int
     decomposed: bool
     resolved_subproblems: int = 0
+    repaired_neighbourhoods: int = 0
     unreachable_districts: list[str] = field(default_factory=list)
     no_backup_districts: list[str] = field(default_factory=list)
     binding: list[str] = field(default_factory=list)
@@ -175,6 +176,7 @@ def assemble_result(
     unreachable: list[str],
     no_backup: list[str],
     guide: CityLP | None = None,
+    repaired: int = 0,
 ) -> SitingResult:
     """Turn subproblem solutions into the result tables and the summary.
 
@@ -259,6 +261,7 @@ def assemble_result(
         capex_network_eur=net_capex, annual_cost_eur=cost, cost_eur_per_mwh=cost / annual if annual else math.nan,
         objective_eur_a=objective, bound_eur_a=bound, gap=gap, solve_time_s=solve_time_s,
         n_subproblems=len(solutions), decomposed=decomposed, resolved_subproblems=resolved,
+        repaired_neighbourhoods=repaired,
         unreachable_districts=unreachable, no_backup_districts=no_backup, binding=binding,
     )
     if guide is not None:

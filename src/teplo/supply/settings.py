@@ -285,6 +285,21 @@ class SolverSettings(_Model):
     coordination_passes: int = Field(
         1, ge=0, le=10, description="-. Gauss-Seidel passes re-solving clusters whose shared dispersion caps bind."
     )
+    repair_share: float = Field(
+        0.5, ge=0, lt=1,
+        description="-. Share of the time left after pass 1 kept for the repair pass (0: no repair); the "
+        "coordination gets the rest. The repair re-solves merged neighbourhoods of clusters that still break "
+        "a requirement (teplo.supply.repair); it removed every shortfall of the 2 000-building city "
+        "(benchmarks/siting.py) [E].",
+    )
+    repair_max_districts: int = Field(
+        24, ge=1, description="-. Most districts in one repair neighbourhood (3 x max_cluster_districts: a "
+        "strict MILP of that size mostly solves within repair_time_limit_s, measured) [E]."
+    )
+    repair_time_limit_s: float = Field(
+        20.0, gt=0, description="s. Most time one repair neighbourhood may take (half of it for the strict "
+        "MILP, as for every subproblem) [E]."
+    )
     decompose: Literal["auto", "always", "never"] = Field(
         "auto", description="-. 'auto' solves in one model when districts <= max_cluster_districts."
     )

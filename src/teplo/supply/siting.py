@@ -9,6 +9,7 @@ the decomposition in :mod:`teplo.supply.decompose`.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -20,11 +21,12 @@ from teplo.errors import InputError
 from teplo.supply.candidates import candidate_arcs, dispersion_circles
 from teplo.supply.catalogue import load_unit_catalogue
 from teplo.supply.costs import NetworkCost
-from teplo.supply.decompose import solve_decomposed
+from teplo.supply.decompose import Decomposed, solve_decomposed
 from teplo.supply.distance import StreetIndex
 from teplo.supply.districts import make_districts
-from teplo.supply.guide import solve_city_lp
+from teplo.supply.guide import caps_the_area_allows, solve_city_lp
 from teplo.supply.model import build_problem, solve_problem
+from teplo.supply.repair import repair_neighbourhoods
 from teplo.supply.result import SitingInfeasibleError, SitingResult, assemble_result
 from teplo.supply.settings import SitingSettings
 from teplo.supply.sites import generate_sites
@@ -144,14 +146,18 @@ def solve_siting(
         guide = solve_city_lp(problem, solver, solver.city_lp_share * left)
     if decompose:
         xy = districts.set_index("district_id")[["x", "y"]]
-        dec = solve_decomposed(problem, xy, solver, deadline=t0 + solver.time_limit_s, guide=guide)
-        solutions, subproblems, resolved = dec.solutions, dec.problems, dec.resolved
+        # too dense for the cap (the LP says): aim at the least caps the area allows; the plan is still
+        # checked, and its circles above the required cap listed, against ``problem``
+        target = problem if guide is None else replace(problem, circle_cap_kw=caps_the_area_allows(problem, guide))
+        dec = solve_decomposed(target, xy, solver, deadline=t0 + solver.time_limit_s, guide=guide)
+        if solver.repair_share > 0:
+            dec = repair_neighbourhoods(target, dec, solver, deadline=t0 + solver.time_limit_s)
     else:
         left = max(solver.time_limit_s - (time.perf_counter() - t0), 1.0)
-        solutions, subproblems, resolved = [solve_problem(problem, solver, left)], [problem], 0
+        dec = Decomposed([], [problem], [solve_problem(problem, solver, left)], 0)
     result = assemble_result(
-        problem, solutions, subproblems, districts, membership, sites, catalogue, settings,
-        time.perf_counter() - t0, decompose, resolved, unreachable, no_backup, guide,
+        problem, dec.solutions, dec.problems, districts, membership, sites, catalogue, settings,
+        time.perf_counter() - t0, decompose, dec.resolved, unreachable, no_backup, guide, dec.repaired,
     )
     if not result.feasible and solver.on_infeasible == "raise":
         lines = result.summary.binding[:20]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from teplo.supply.model.constraints import CONSTRAINT_RECIPE
 from teplo.supply.model.inputs import SitingProblem, build_problem
-from teplo.supply.model.objective import SLACK_WEIGHT, SLACKS, define_objective
+from teplo.supply.model.objective import SECONDARY_SLACKS, SLACK_WEIGHT, SLACKS, define_objective
 from teplo.supply.model.start import greedy_start
 from teplo.supply.model.variables import VARIABLE_RECIPE, pair_table
 from teplo.supply.settings import SolverSettings
@@ -221,8 +221,8 @@ def failed_solution(t: float) -> SubSolution:
                        pd.Series(dtype=str), pd.Series(dtype=str), empty)
 
 
-def _lp_slack(hm: _HighsModel) -> tuple[float, float]:
-    """Slack [kW] at the LP optimum of the penalised model: (dispersion excess, all other slack).
+def _lp_slack(hm: _HighsModel, p: SitingProblem) -> tuple[float, float, pd.Series]:
+    """Slack [kW] at the LP optimum of the penalised model: (dispersion excess, all other slack, excess per circle).
 
     With the penalty far above any module's cost, slack left at the LP optimum
     means even a fractional plan cannot meet that requirement, so the strict MILP
@@ -233,16 +233,21 @@ def _lp_slack(hm: _HighsModel) -> tuple[float, float]:
     hm.h.setOptionValue("solve_relaxation", False)
     if hm.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         hm.h.clearSolver()
-        return math.inf, math.inf
+        return math.inf, math.inf, pd.Series(dtype=float)
     values = np.asarray(hm.h.getSolution().col_value, dtype=float)
     found = {}
     for name in SLACKS:
         if name in hm.m.variables:
             cols = hm.columns(name).ravel()
             found[name] = float(values[cols[cols >= 0]].sum())
+    per_circle = (pd.Series(np.clip(hm.values(_Run(values, 0.0, 0.0, False), "slack-circle"), 0.0, None),
+                            index=p.circle_cap_kw.index) if "slack-circle" in hm.m.variables
+                  else pd.Series(dtype=float))
     hm.h.clearSolver()
+    for name in SECONDARY_SLACKS:
+        found.pop(name, None)
     dispersion = found.pop("slack-dispersion", 0.0)
-    return dispersion, sum(found.values())
+    return dispersion, sum(found.values()), per_circle
 
 
 DISPERSION_STEP_KW = 100.0
@@ -283,14 +288,17 @@ def solve_problem(
     """
     t0 = time.perf_counter()
     relaxed = _HighsModel(create_model(p.relaxed()), solver)
-    excess, other = _lp_slack(relaxed)
-    for _ in range(3):  # raise the dispersion cap by what even the LP needs (rarely needs a second round)
+    excess, other, per_circle = _lp_slack(relaxed, p)
+    for _ in range(3):  # raise the caps by what even the LP needs, circle by circle (rarely a second round)
         if not (SLACK_TOL_KW < excess < math.inf):
             break
-        extra = p.dispersion_extra_kw + math.ceil(excess / DISPERSION_STEP_KW) * DISPERSION_STEP_KW
-        p = replace(p, dispersion_extra_kw=extra)
+        need = np.ceil(per_circle.loc[per_circle > SLACK_TOL_KW] / DISPERSION_STEP_KW - 1e-9) * DISPERSION_STEP_KW
+        extra = p.dispersion_extra_kw
+        base = extra.reindex(p.circle_cap_kw.index).fillna(0.0) if isinstance(extra, pd.Series) else pd.Series(
+            float(extra), index=p.circle_cap_kw.index)
+        p = replace(p, dispersion_extra_kw=base.add(need, fill_value=0.0))
         relaxed = _HighsModel(create_model(p.relaxed()), solver)
-        excess, other = _lp_slack(relaxed)
+        excess, other, per_circle = _lp_slack(relaxed, p)
     if excess <= SLACK_TOL_KW and other <= SLACK_TOL_KW:
         strict = _finish(_HighsModel(create_model(p), solver), p, 0.5 * time_limit_s, t0)
         if strict is not None:

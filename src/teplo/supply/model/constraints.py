@@ -175,10 +175,10 @@ def define_dispersion_constraints(m: linopy.Model, p: SitingProblem) -> None:
     cap = site_capacity(m, p).sel(site=xr.DataArray(p.circles["site_id"].to_numpy(), coords=[member]))
     circles = pd.Index(p.circle_cap_kw.index.to_numpy(), name="circle")
     inside = cap.groupby(_per(p.circles["circle_id"].to_numpy(), member, name="circle")).sum()
-    if "slack-dispersion" in m.variables:
-        inside = inside - m.variables["slack-dispersion"]
-    cap_kw = p.circle_cap_kw.to_numpy(dtype=float) + p.dispersion_extra_kw
-    m.add_constraints(inside <= _per(cap_kw, circles), name="circles-dispersion")
+    if "slack-circle" in m.variables:  # relaxation: each circle's excess, at most the one excess e for all
+        inside = inside - m.variables["slack-circle"]
+        m.add_constraints(m.variables["slack-circle"] - m.variables["slack-dispersion"] <= 0, name="circles-excess")
+    m.add_constraints(inside <= _per(p.enforced_caps_kw(), circles), name="circles-dispersion")
 
 
 def define_blackout_constraints(m: linopy.Model, p: SitingProblem) -> None:

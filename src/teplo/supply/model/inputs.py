@@ -42,8 +42,9 @@ class SitingProblem:
     gens: diesel generator types; power_kw, footprint_m2, annual_cost_eur_a.
     circles: dispersion circle membership; circle_id, site_id.
     circle_cap_kw: index circle_id; capacity allowed inside [kW] (the requirement).
-    dispersion_extra_kw: what the solve had to add to every cap because the area's
-        demand density allows no plan within it (0 normally) [kW].
+    dispersion_extra_kw: what the solve had to add to the caps because the area's
+        demand density allows no plan within them: one figure for every circle,
+        or per circle (index circle_id); 0 normally [kW].
     """
 
     districts: pd.DataFrame
@@ -59,7 +60,15 @@ class SitingProblem:
     blackout: bool
     penalty_eur_per_kw: float
     relax: bool = False
-    dispersion_extra_kw: float = 0.0  # cap actually enforced: circle_cap_kw + this (raised when infeasible)
+    dispersion_extra_kw: float | pd.Series = 0.0  # cap enforced: circle_cap_kw + this (raised when infeasible)
+
+    def enforced_caps_kw(self) -> np.ndarray:
+        """Cap [kW] each circle is held to in the model: the requirement plus any raise, in circle_cap_kw order."""
+        extra = self.dispersion_extra_kw
+        if isinstance(extra, pd.Series):
+            return self.circle_cap_kw.to_numpy(dtype=float) + extra.reindex(self.circle_cap_kw.index).fillna(
+                0.0).to_numpy(dtype=float)
+        return self.circle_cap_kw.to_numpy(dtype=float) + float(extra)
 
     def relaxed(self) -> SitingProblem:
         """The same problem with penalised slack on every resilience constraint."""

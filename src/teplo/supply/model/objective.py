@@ -15,9 +15,14 @@ from linopy.expressions import LinearExpression
 from teplo.supply.model.inputs import SitingProblem
 from teplo.supply.model.variables import arc_index, backup_index, gen_index, site_index, type_index
 
-SLACKS = ("slack-nk", "slack-pair", "slack-dispersion", "slack-blackout", "slack-unserved")
-SLACK_WEIGHT = {"slack-unserved": 10.0}
-"""Penalty multiple per slack: leaving a district without heat weighs more than any broken resilience rule."""
+SLACKS = ("slack-nk", "slack-pair", "slack-dispersion", "slack-circle", "slack-blackout", "slack-unserved")
+SLACK_WEIGHT = {"slack-unserved": 10.0, "slack-circle": 0.01}
+"""Penalty multiple per slack: leaving a district without heat weighs more than any broken resilience rule.
+The per-circle excess weighs 1 % of the penalty (1e4 EUR/kW/a at the default), still far above any
+module's cost, so the one excess e (min-max) decides the least cap and the per-circle term keeps the
+excess to the circles that need it, fewest kW first [E]."""
+SECONDARY_SLACKS = ("slack-circle",)
+"""Slacks that only refine another (a circle's excess is within the area's one excess e)."""
 
 
 def cost_expression(m: linopy.Model, p: SitingProblem) -> LinearExpression:

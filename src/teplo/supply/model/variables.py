@@ -132,6 +132,9 @@ def define_slack_variables(m: linopy.Model, p: SitingProblem) -> None:
         # one excess for all circles (min-max): the relaxed plan then tells the smallest cap C + e this
         # area allows, rather than a sum over overlapping circles that counts one site many times
         m.add_variables(lower=0, name="slack-dispersion")
+        # each circle's own excess (<= the one above), penalised lightly: excess only where it is needed
+        m.add_variables(lower=0, coords=[pd.Index(p.circle_cap_kw.index.to_numpy(), name="circle")],
+                        name="slack-circle")
     if p.blackout:
         m.add_variables(lower=0, coords=[site_index(p)], name="slack-blackout")
     # load [kW] of a district left unserved: when no offered site can take it (area, capacity, shared sites)
