@@ -119,6 +119,9 @@ def test_a_decomposed_plan_reports_the_lp_certificate(catalogue):
     assert plan.slack.loc[plan.slack["constraint"] == "circles-dispersion", "slack_kw"].max() >= 8000.0 - 1.0
     assert sm.lp_time_s > 0
     assert any("too dense" in line and "18.00 MW" in line for line in sm.diagnosis)
+    # only the dense circles may exceed 10 MW: their caps were raised to the LP's 18 MW plus the margin
+    assert 1 <= sm.lp_raised_circles <= 3 and sm.lp_max_raise_kw == pytest.approx(8500.0)
+    assert set(plan.slack.loc[plan.slack["constraint"] == "circles-dispersion", "key"]) <= {"S0", "S1", "S2"}
 
 
 def test_city_lp_can_be_switched_off(catalogue):

@@ -29,6 +29,10 @@ from teplo.supply.settings import SolverSettings
 
 DISPERSION = "circles-dispersion"
 
+NEIGHBOURHOOD_MIN_S = 3.0
+"""Least wall time [s] one neighbourhood needs: building its model (~1 s for 24 districts) and a solve of
+at least MIN_LIMIT_S, measured on the 8 500-building city of benchmarks/siting.py [E]."""
+
 
 def shortfall_kw(sol: SubSolution, exclude_dispersion: bool = False) -> float:
     """Requirement left unmet by ``sol`` [kW]: the sum of its slack table (optionally without dispersion)."""
@@ -127,13 +131,14 @@ def repair_neighbourhoods(
     tried: set[int] = set()
     next_id = max((c.cluster_id for c in clusters), default=-1) + 1
     repaired, attempts = dec.repaired, dec.resolved
-    while deadline - time.perf_counter() >= MIN_LIMIT_S:
+    while deadline - time.perf_counter() >= NEIGHBOURHOOD_MIN_S:
         state = Decomposed(clusters, problems, solutions, attempts, repaired)
         seeds = _seeds(p, state, usage, tried)
         if not seeds:
             break
         nbrs = _Neighbours(p, clusters)
         size = {c.cluster_id: len(c.districts) for c in clusters}
+        fits = max(int((deadline - time.perf_counter()) * solver.workers / NEIGHBOURHOOD_MIN_S), 1)
         batch: list[list[int]] = []
         taken: set[int] = set()
         touched: set[str] = set()
@@ -145,6 +150,8 @@ def repair_neighbourhoods(
                 taken.update(group)
                 touched.update(reach)
                 tried.add(seed)
+                if len(batch) == fits:  # no more than the time left can build and solve
+                    break
         pos = {c.cluster_id: i for i, c in enumerate(clusters)}
         trials = []
         for group in batch:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from teplo.errors import InfeasibleError
 from teplo.supply import tables as _tables  # noqa: F401  (registers the plan's layers in teplo.schema)
-from teplo.supply.guide import CityLP
+from teplo.supply.guide import CityLP, caps_the_area_allows
 from teplo.supply.model import SLACK_TOL_KW, SitingProblem, SolveStatus, SubSolution
 from teplo.supply.settings import SitingSettings
 
@@ -57,6 +57,8 @@ class SitingSummary:
     lp_bound_eur_a: float = math.nan
     lp_gap: float = math.nan
     lp_time_s: float = math.nan
+    lp_raised_circles: int = 0  # circles whose cap the plan was allowed to exceed (the area needs it)
+    lp_max_raise_kw: float = 0.0  # the largest such raise over the required cap [kW]
     diagnosis: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -269,6 +271,9 @@ def assemble_result(
         summary.lp_other_slack_kw = guide.other_slack_kw
         summary.lp_bound_eur_a = guide.objective_eur_a
         summary.lp_time_s = guide.solve_time_s
+        raised = caps_the_area_allows(problem, guide) - problem.circle_cap_kw
+        summary.lp_raised_circles = int((raised > SLACK_TOL_KW).sum())
+        summary.lp_max_raise_kw = float(raised.max()) if len(raised) else 0.0
         if status.is_ok and guide.dispersion_excess_kw + guide.other_slack_kw <= SLACK_TOL_KW and cost:
             summary.lp_gap = max((cost - guide.objective_eur_a) / abs(cost), 0.0)
     summary.diagnosis = diagnose(summary, settings)
@@ -288,7 +293,9 @@ def diagnose(s: SitingSummary, settings: SitingSettings) -> list[str]:
         out.append(
             f"the area is too dense for the dispersion rule: no plan over the offered sites, even with "
             f"fractional modules, keeps every {cap.radius_m:g} m circle within {cap.cap_kw / 1000:g} MW; the "
-            f"least cap that can be met is {(cap.cap_kw + s.lp_dispersion_excess_kw) / 1000:.2f} MW (city LP)")
+            f"least cap that can be met is {(cap.cap_kw + s.lp_dispersion_excess_kw) / 1000:.2f} MW (city LP); "
+            f"the plan was held to the LP's caps, raised only in the {s.lp_raised_circles} circle(s) the LP "
+            f"needs above {cap.cap_kw / 1000:g} MW, by at most {s.lp_max_raise_kw / 1000:.2f} MW")
     if s.lp_other_slack_kw > SLACK_TOL_KW:
         out.append(f"{s.lp_other_slack_kw:,.0f} kW of other requirements (supply, N-k, site loss, blackout) "
                    "cannot be met by any plan over the offered sites (city LP)")

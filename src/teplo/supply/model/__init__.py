@@ -22,7 +22,7 @@ import linopy.io
 import numpy as np
 import pandas as pd
 
-from teplo.supply.model.constraints import CONSTRAINT_RECIPE
+from teplo.supply.model.constraints import CONSTRAINT_RECIPE, STRICT_ROW_LOWER
 from teplo.supply.model.inputs import SitingProblem, build_problem
 from teplo.supply.model.objective import SECONDARY_SLACKS, SLACK_WEIGHT, SLACKS, define_objective
 from teplo.supply.model.start import greedy_start
@@ -94,15 +94,32 @@ class _Run:
     proven: bool
 
 
+def _position(labels: np.ndarray) -> np.ndarray:
+    """Map label -> position in ``labels`` (-1 where absent)."""
+    where = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, dtype=np.int64)
+    where[labels] = np.arange(len(labels))
+    return where
+
+
 class _HighsModel:
-    """A linopy model handed to HiGHS once, with the label -> column map to read values back."""
+    """A linopy model handed to HiGHS once, with the label -> column (and row) maps to read and change it.
+
+    The model is built once, as the relaxation (slack on every resilience
+    constraint): :meth:`set_strict` fixes the slack at zero and switches on the
+    cuts that only hold then, and :meth:`set_circle_caps` changes the dispersion
+    caps, both in place (building the linopy model takes most of a small
+    subproblem's time).
+    """
 
     def __init__(self, m: linopy.Model, solver: SolverSettings) -> None:
         self.m = m
         self.h = linopy.io.to_highspy(m)
-        labels = np.asarray(m.matrices.vlabels, dtype=np.int64)
-        self.column = np.full(int(labels.max()) + 1 if len(labels) else 0, -1, dtype=np.int64)
-        self.column[labels] = np.arange(len(labels))
+        matrices = m.matrices
+        self.column = _position(np.asarray(matrices.vlabels, dtype=np.int64))
+        self.row = _position(np.asarray(matrices.clabels, dtype=np.int64))
+        self.col_upper = np.asarray(matrices.ub, dtype=float)
+        sense, rhs = np.asarray(matrices.sense), np.asarray(matrices.b, dtype=float)
+        self.row_lower = np.where(sense != "<", rhs, -np.inf)
         options: dict[str, bool | float | int | str] = {
             "output_flag": False, "log_to_console": False, "random_seed": solver.seed,
             "mip_rel_gap": solver.mip_gap, "threads": solver.threads,
@@ -115,6 +132,34 @@ class _HighsModel:
         labels = self.m.variables[name].labels.to_numpy()
         safe = np.clip(labels, 0, max(len(self.column) - 1, 0))
         return np.where(labels >= 0, self.column[safe], -1)
+
+    def rows(self, name: str) -> np.ndarray:
+        """Rows of constraint ``name`` (flattened, masked entries dropped)."""
+        labels = self.m.constraints[name].labels.to_numpy().ravel()
+        labels = labels[labels >= 0]
+        rows = self.row[labels]
+        return rows[rows >= 0]
+
+    def set_strict(self, strict: bool) -> None:
+        """Fix every slack at zero and switch on the strict-only cuts (or undo both)."""
+        for name in SLACKS:
+            if name in self.m.variables:
+                cols = self.columns(name).ravel()
+                cols = cols[cols >= 0].astype(np.int32)
+                upper = np.zeros(len(cols)) if strict else self.col_upper[cols]
+                self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)), upper)
+        for name, lower in STRICT_ROW_LOWER.items():
+            if name in self.m.constraints:
+                rows = self.rows(name).astype(np.int32)
+                low = np.full(len(rows), lower) if strict else self.row_lower[rows]
+                change = self.h.changeRowsBounds  # type: ignore[attr-defined]  # missing from highspy's stubs
+                change(len(rows), rows, low, np.full(len(rows), np.inf))
+
+    def set_circle_caps(self, caps_kw: np.ndarray) -> None:
+        """Set the dispersion cap [kW] of every circle (in the problem's circle_cap_kw order)."""
+        rows = self.rows("circles-dispersion").astype(np.int32)
+        change = self.h.changeRowsBounds  # type: ignore[attr-defined]  # missing from highspy's stubs
+        change(len(rows), rows, np.full(len(rows), -np.inf), np.asarray(caps_kw, dtype=float))
 
     def set_start(self, values: dict[str, pd.Series | pd.DataFrame]) -> None:
         """Give HiGHS a partial start: values of some variables (in coordinate order); it completes the rest."""
@@ -287,8 +332,8 @@ def solve_problem(
     Deterministic for a given seed when the solve ends within its limit.
     """
     t0 = time.perf_counter()
-    relaxed = _HighsModel(create_model(p.relaxed()), solver)
-    excess, other, per_circle = _lp_slack(relaxed, p)
+    hm = _HighsModel(create_model(p.relaxed()), solver)  # built once; made strict or re-capped in place
+    excess, other, per_circle = _lp_slack(hm, p)
     for _ in range(3):  # raise the caps by what even the LP needs, circle by circle (rarely a second round)
         if not (SLACK_TOL_KW < excess < math.inf):
             break
@@ -297,14 +342,17 @@ def solve_problem(
         base = extra.reindex(p.circle_cap_kw.index).fillna(0.0) if isinstance(extra, pd.Series) else pd.Series(
             float(extra), index=p.circle_cap_kw.index)
         p = replace(p, dispersion_extra_kw=base.add(need, fill_value=0.0))
-        relaxed = _HighsModel(create_model(p.relaxed()), solver)
-        excess, other, per_circle = _lp_slack(relaxed, p)
+        hm.set_circle_caps(p.enforced_caps_kw())
+        excess, other, per_circle = _lp_slack(hm, p)
     if excess <= SLACK_TOL_KW and other <= SLACK_TOL_KW:
-        strict = _finish(_HighsModel(create_model(p), solver), p, 0.5 * time_limit_s, t0)
+        hm.set_strict(True)
+        strict = _finish(hm, p, 0.5 * time_limit_s, t0)
+        hm.set_strict(False)
         if strict is not None:
             return strict
+        hm.h.clearSolver()
     r = p.relaxed()
     if warm_start:
-        relaxed.set_start(greedy_start(r))
-    sol = _finish(relaxed, r, time_limit_s, t0)
+        hm.set_start(greedy_start(r))
+    sol = _finish(hm, r, time_limit_s, t0)
     return sol if sol is not None else failed_solution(time.perf_counter() - t0)

@@ -122,8 +122,11 @@ def define_nk_constraints(m: linopy.Model, p: SitingProblem) -> None:
     size this is exact for k = 1 and, for k > 1, conservative (it takes the k lost
     modules all at the largest size); the independent check
     (:func:`teplo.supply.check.check_plan`) uses the exact k largest modules.
-    ``sites-nk-min-modules`` (strict model only): a site that serves a district
-    holds at least k + 1 modules, a valid cut that tightens the LP relaxation.
+    ``sites-nk-min-modules``: a site that serves a district holds at least
+    k + 1 modules, a valid cut that tightens the LP relaxation of the strict
+    model. It does not hold once N-k may be broken, so in the relaxation it is
+    built inactive (>= -(k + 1), always true) and the solver switches it on for
+    the strict solve (:data:`STRICT_ROW_LOWER`) without a rebuild.
     """
     if "units-level" not in m.variables:
         return
@@ -139,10 +142,10 @@ def define_nk_constraints(m: linopy.Model, p: SitingProblem) -> None:
     if "slack-nk" in m.variables:
         lhs = lhs + m.variables["slack-nk"]
     m.add_constraints(lhs >= 0, name="sites-nk")
-    if "slack-nk" not in m.variables:
-        x = m.variables["arcs-assign"]
-        modules_at_arc_site = n.sum("type").sel(site=_per(p.arcs["site_id"], arc_index(p)))
-        m.add_constraints(modules_at_arc_site - (p.nk_k + 1) * x >= 0, name="sites-nk-min-modules")
+    x = m.variables["arcs-assign"]
+    modules_at_arc_site = n.sum("type").sel(site=_per(p.arcs["site_id"], arc_index(p)))
+    inactive = -(p.nk_k + 1) if "slack-nk" in m.variables else 0
+    m.add_constraints(modules_at_arc_site - (p.nk_k + 1) * x >= inactive, name="sites-nk-min-modules")
 
 
 def define_backup_constraints(m: linopy.Model, p: SitingProblem) -> None:
@@ -165,6 +168,11 @@ def define_backup_constraints(m: linopy.Model, p: SitingProblem) -> None:
     if "slack-pair" in m.variables:
         lhs = lhs + m.variables["slack-pair"]
     m.add_constraints(lhs >= 0, name="backups-pair")
+
+
+STRICT_ROW_LOWER = {"sites-nk-min-modules": 0.0}
+"""Rows valid only where every requirement holds: their lower bound in the strict solve (built inactive
+in the relaxation)."""
 
 
 def define_dispersion_constraints(m: linopy.Model, p: SitingProblem) -> None:
