@@ -122,6 +122,7 @@ def test_a_decomposed_plan_reports_the_lp_certificate(catalogue):
     # only the dense circles may exceed 10 MW: their caps were raised to the LP's 18 MW plus the margin
     assert 1 <= sm.lp_raised_circles <= 3 and sm.lp_max_raise_kw == pytest.approx(8500.0)
     assert set(plan.slack.loc[plan.slack["constraint"] == "circles-dispersion", "key"]) <= {"S0", "S1", "S2"}
+    assert sm.beyond_lp == 0  # every shortfall is one the LP proves no plan avoids
 
 
 def test_city_lp_can_be_switched_off(catalogue):

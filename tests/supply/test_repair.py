@@ -14,6 +14,7 @@ from teplo.supply.candidates import candidate_arcs, dispersion_circles
 from teplo.supply.decompose import Cluster, Decomposed, circle_usage
 from teplo.supply.distance import StreetIndex
 from teplo.supply.model import SitingProblem, build_problem, solve_problem
+from teplo.supply.model.start import plan_start
 from teplo.supply.repair import repair_neighbourhoods, shortfall_kw
 from teplo.supply.result import dispersion_excess
 
@@ -120,3 +121,22 @@ def test_plan_runs_the_repair_after_the_decomposition(catalogue, monkeypatch, sh
         assert "SC" in set(plan.districts["site_id"])
     else:
         assert set(plan.districts["site_id"]) == {"SA", "SB"}
+
+
+def test_plan_start_reproduces_the_members_plans(catalogue):
+    p = _dense_pair(catalogue)
+    dec = _stuck_state(p)
+    merged = p.subset(pd.Index(["DA", "DB"]), pd.Index(["SA", "SB", "SC"]), p.circle_cap_kw)
+    start = plan_start(merged, dec.solutions)
+    chosen = merged.arcs.loc[start["arcs-assign"] > 0.5, ["district_id", "site_id"]]
+    assert dict(zip(chosen["district_id"], chosen["site_id"], strict=True)) == {"DA": "SA", "DB": "SB"}
+    assert start["sites-open"].to_dict() == {"SA": 1.0, "SB": 1.0, "SC": 0.0}
+    for sol in dec.solutions:
+        for site, kind, count in sol.modules[["site_id", "type", "count"]].itertuples(index=False):
+            assert start["units-count"].at[site, kind] == count
+    # each open site's level is its largest module
+    levels = start["units-level"]
+    for site in ("SA", "SB"):
+        held = start["units-count"].loc[site]
+        assert levels.loc[site].sum() == 1.0
+        assert levels.loc[site].idxmax() == merged.heat.loc[held.index[held > 0], "heat_kw"].max()

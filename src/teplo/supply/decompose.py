@@ -165,15 +165,23 @@ def cluster_colours(p: SitingProblem, clusters: list[Cluster]) -> list[int]:
     return [colour[c.cluster_id] for c in clusters]
 
 
-def _solve_one(args: tuple[SitingProblem, SolverSettings, float]) -> SubSolution:
-    return solve_problem(*args)
+Start = dict[str, pd.Series | pd.DataFrame] | None
+
+
+def _solve_one(args: tuple[SitingProblem, SolverSettings, float, Start]) -> SubSolution:
+    p, solver, limit, start = args
+    return solve_problem(p, solver, limit, start=start)
 
 
 def solve_many(
-    problems: list[SitingProblem], solver: SolverSettings, limits: list[float]
+    problems: list[SitingProblem], solver: SolverSettings, limits: list[float], starts: list[Start] | None = None,
 ) -> list[SubSolution]:
-    """Solve independent subproblems, in ``solver.workers`` processes when more than one."""
-    jobs = list(zip(problems, [solver] * len(problems), limits, strict=True))
+    """Solve independent subproblems, in ``solver.workers`` processes when more than one.
+
+    ``starts`` (one per problem, or None) replace the constructive start of the penalised solve.
+    """
+    starts = starts if starts is not None else [None] * len(problems)
+    jobs = list(zip(problems, [solver] * len(problems), limits, starts, strict=True))
     if solver.workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=solver.workers) as pool:
             return list(pool.map(_solve_one, jobs))

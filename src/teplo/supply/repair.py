@@ -6,8 +6,10 @@ shared dispersion circle is too small for whole modules, or its districts are
 best served, or backed up, from a neighbour's site it cannot use. The repair
 merges such a cluster with the clusters linked to it (sharing a dispersion
 circle, or a district within reach of a site of the other), most links first,
-up to ``solver.repair_max_districts`` districts,
-re-solves the merged neighbourhood over the caps the rest of the city leaves,
+up to ``solver.repair_max_districts`` districts (twice that in a second round
+while time is left),
+re-solves the merged neighbourhood over the caps the rest of the city leaves
+(the penalised solve starts from the members' current plans),
 and keeps the new plan when it leaves less of the requirements unmet (kW) or,
 at equal standing, costs less. The union of plans keeps every circle the old
 one kept: the neighbourhood's caps are what the others leave.
@@ -23,11 +25,16 @@ import time
 import numpy as np
 import pandas as pd
 
-from teplo.supply.decompose import MIN_LIMIT_S, Cluster, Decomposed, circle_usage, solve_many
+from teplo.supply.decompose import MIN_LIMIT_S, Cluster, Decomposed, Start, circle_usage, solve_many
 from teplo.supply.model import SLACK_TOL_KW, SitingProblem, SolveStatus, SubSolution
+from teplo.supply.model.start import plan_start
 from teplo.supply.settings import SolverSettings
 
 DISPERSION = "circles-dispersion"
+
+REPAIR_ROUNDS = 2
+"""Rounds of the repair: the second, when time is left, tries every remaining shortfall again with
+neighbourhoods of twice repair_max_districts [E]."""
 
 NEIGHBOURHOOD_MIN_S = 3.0
 """Least wall time [s] one neighbourhood needs: building its model (~1 s for 24 districts) and a solve of
@@ -131,9 +138,14 @@ def repair_neighbourhoods(
     tried: set[int] = set()
     next_id = max((c.cluster_id for c in clusters), default=-1) + 1
     repaired, attempts = dec.repaired, dec.resolved
+    rounds = [solver.repair_max_districts * (1 + r) for r in range(REPAIR_ROUNDS)]
+    max_districts = rounds.pop(0)
     while deadline - time.perf_counter() >= NEIGHBOURHOOD_MIN_S:
         state = Decomposed(clusters, problems, solutions, attempts, repaired)
         seeds = _seeds(p, state, usage, tried)
+        if not seeds and rounds:  # every seed tried: again, with neighbourhoods twice as large
+            max_districts, tried = rounds.pop(0), set()
+            seeds = _seeds(p, state, usage, tried)
         if not seeds:
             break
         nbrs = _Neighbours(p, clusters)
@@ -143,7 +155,7 @@ def repair_neighbourhoods(
         taken: set[int] = set()
         touched: set[str] = set()
         for seed in seeds:  # neighbourhoods sharing no cluster and no circle: independent, solved together
-            group = _group(seed, nbrs, size, solver.repair_max_districts)
+            group = _group(seed, nbrs, size, max_districts)
             reach = set().union(*(nbrs.circles.get(g, set()) for g in group))
             if taken.isdisjoint(group) and touched.isdisjoint(reach):
                 batch.append(group)
@@ -161,8 +173,11 @@ def repair_neighbourhoods(
             trials.append(p.subset(pd.Index(np.concatenate([m.districts.to_numpy() for m in members])),
                                    pd.Index(np.concatenate([m.sites.to_numpy() for m in members])), caps))
         left = max(deadline - time.perf_counter(), 0.0) * solver.workers / max(len(batch), 1)
-        limits = [min(max(left, MIN_LIMIT_S), solver.repair_time_limit_s)] * len(batch)
-        news = solve_many(trials, solver, limits)
+        cap_s = solver.repair_time_limit_s * max_districts / solver.repair_max_districts  # larger: longer
+        limits = [min(max(left, MIN_LIMIT_S), cap_s)] * len(batch)
+        starts: list[Start] = [plan_start(trial, [solutions[pos[g]] for g in group])
+                               for group, trial in zip(batch, trials, strict=True)]
+        news = solve_many(trials, solver, limits, starts)
         attempts += len(batch)
         for group, trial, new in zip(batch, trials, news, strict=True):
             idx = [pos[g] for g in group]

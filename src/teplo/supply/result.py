@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -59,6 +59,7 @@ class SitingSummary:
     lp_time_s: float = math.nan
     lp_raised_circles: int = 0  # circles whose cap the plan was allowed to exceed (the area needs it)
     lp_max_raise_kw: float = 0.0  # the largest such raise over the required cap [kW]
+    beyond_lp: int = 0  # shortfalls of the search: circles above the LP's caps, and every non-dispersion one
     diagnosis: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -271,9 +272,13 @@ def assemble_result(
         summary.lp_other_slack_kw = guide.other_slack_kw
         summary.lp_bound_eur_a = guide.objective_eur_a
         summary.lp_time_s = guide.solve_time_s
-        raised = caps_the_area_allows(problem, guide) - problem.circle_cap_kw
+        allowed = caps_the_area_allows(problem, guide)
+        raised = allowed - problem.circle_cap_kw
         summary.lp_raised_circles = int((raised > SLACK_TOL_KW).sum())
         summary.lp_max_raise_kw = float(raised.max()) if len(raised) else 0.0
+        beyond = dispersion_excess(replace(problem, circle_cap_kw=allowed), units)
+        other = int((slack["constraint"] != "circles-dispersion").sum()) if len(slack) else 0
+        summary.beyond_lp = len(beyond) + other
         if status.is_ok and guide.dispersion_excess_kw + guide.other_slack_kw <= SLACK_TOL_KW and cost:
             summary.lp_gap = max((cost - guide.objective_eur_a) / abs(cost), 0.0)
     summary.diagnosis = diagnose(summary, settings)

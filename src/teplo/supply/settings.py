@@ -293,8 +293,9 @@ class SolverSettings(_Model):
         "(benchmarks/siting.py) [E].",
     )
     repair_max_districts: int = Field(
-        24, ge=1, description="-. Most districts in one repair neighbourhood (3 x max_cluster_districts: a "
-        "strict MILP of that size mostly solves within repair_time_limit_s, measured) [E]."
+        24, ge=1, description="-. Most districts in one repair neighbourhood in the first round (3 x "
+        "max_cluster_districts: a strict MILP of that size mostly solves within repair_time_limit_s, "
+        "measured); a second round, while time is left, allows twice as many [E]."
     )
     repair_time_limit_s: float = Field(
         20.0, gt=0, description="s. Most time one repair neighbourhood may take (half of it for the strict "

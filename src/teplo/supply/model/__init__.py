@@ -311,7 +311,8 @@ def _finish(hm: _HighsModel, p: SitingProblem, time_limit_s: float, t0: float) -
 
 
 def solve_problem(
-    p: SitingProblem, solver: SolverSettings, time_limit_s: float, warm_start: bool = True
+    p: SitingProblem, solver: SolverSettings, time_limit_s: float, warm_start: bool = True,
+    start: dict[str, pd.Series | pd.DataFrame] | None = None,
 ) -> SubSolution:
     """Solve ``p``; the penalised relaxation only when the requirements cannot all be met.
 
@@ -328,6 +329,8 @@ def solve_problem(
     3. If step 1 or 2 found no strict plan: the penalised MILP from a
        constructive start (:func:`teplo.supply.model.start.greedy_start`); its
        slack says what binds where, and the status is RELAXED when slack remains.
+       ``start`` (e.g. :func:`teplo.supply.model.start.plan_start`) replaces
+       the constructive start.
 
     Deterministic for a given seed when the solve ends within its limit.
     """
@@ -353,6 +356,6 @@ def solve_problem(
         hm.h.clearSolver()
     r = p.relaxed()
     if warm_start:
-        hm.set_start(greedy_start(r))
+        hm.set_start(start if start is not None else greedy_start(r))
     sol = _finish(hm, r, time_limit_s, t0)
     return sol if sol is not None else failed_solution(time.perf_counter() - t0)

@@ -13,11 +13,15 @@ slack-free plan, which short time limits on big cities cannot afford.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from teplo.supply.model.inputs import SitingProblem
+
+if TYPE_CHECKING:
+    from teplo.supply.model import SubSolution
 
 
 def _cheapest_generators(p: SitingProblem, need_kw: float) -> dict[str, int]:
@@ -92,5 +96,43 @@ def greedy_start(p: SitingProblem) -> dict[str, pd.Series | pd.DataFrame]:
         if p.blackout:
             for gen, c in _cheapest_generators(p, count * float(np.asarray(p.heat.at[t, "aux_power_kw"]))).items():
                 g.at[s, gen] = float(c)
+    return {"sites-open": y, "units-count": n, "units-generators": g, "arcs-assign": x,
+            "backups-choose": w, "units-level": u}
+
+
+def plan_start(p: SitingProblem, solutions: list[SubSolution]) -> dict[str, pd.Series | pd.DataFrame]:
+    """Integer part of the plans ``solutions`` already hold for parts of ``p`` (same layout as
+    :func:`greedy_start`): a start no worse than those plans when ``p`` merges their subproblems.
+
+    A site's level is its largest installed module (the smallest level where it holds none).
+    """
+    x = pd.Series(0.0, index=p.arcs.index)
+    n = pd.DataFrame(0.0, index=p.sites.index, columns=p.heat.index)
+    g = pd.DataFrame(0.0, index=p.sites.index, columns=p.gens.index)
+    w = pd.Series(0.0, index=p.backups.index)
+    arc_of = pd.Series(p.arcs.index, index=pd.MultiIndex.from_frame(p.arcs[["district_id", "site_id"]]))
+    for sol in solutions:
+        if len(sol.assignment):
+            keys = pd.MultiIndex.from_arrays([sol.assignment.index, sol.assignment.to_numpy()])
+            x[arc_of.reindex(keys).dropna().astype(int).to_numpy()] = 1.0
+        for table, frame, col in ((sol.modules, n, "type"), (sol.generators, g, "gen")):
+            if len(table):
+                keep = table["site_id"].isin(frame.index) & table[col].isin(frame.columns)
+                add = table.loc[keep].groupby(["site_id", col])["count"].sum().unstack(fill_value=0)
+                frame.loc[add.index, add.columns] += add.to_numpy(dtype=float)
+        if len(sol.backup) and len(p.backups):
+            primary = p.arcs.loc[x > 0.5].set_index("district_id")["site_id"]
+            b = p.backups
+            chosen = (b["backup_site_id"].to_numpy() == sol.backup.reindex(b["district_id"]).to_numpy()) & (
+                b["site_id"].to_numpy() == primary.reindex(b["district_id"]).to_numpy())
+            w[chosen] = 1.0
+    served = p.arcs.loc[x > 0.5, "site_id"].unique()
+    y = ((n.sum(axis=1) > 0) | p.sites.index.isin(served)).astype(float)
+    levels = np.unique(p.heat["heat_kw"].to_numpy(dtype=float))
+    u = pd.DataFrame(0.0, index=p.sites.index, columns=levels)
+    size = p.heat["heat_kw"].to_numpy(dtype=float)
+    for s in p.sites.index[y > 0]:
+        held = size[n.loc[s].to_numpy() > 0]
+        u.at[s, float(held.max()) if len(held) else float(levels[0])] = 1.0
     return {"sites-open": y, "units-count": n, "units-generators": g, "arcs-assign": x,
             "backups-choose": w, "units-level": u}
