@@ -24,6 +24,7 @@ import linopy
 import numpy as np
 
 from teplo.errors import InfeasibleError, NotConvergedError
+from teplo.highs import silence_banner
 from teplo.supply.dispatch.model import (
     InitialState,
     ModelInput,
@@ -374,7 +375,7 @@ def solve_districts(
         return [done(_solve_one(j)) for j in jobs]
     ctx = multiprocessing.get_context("forkserver")  # no fork of a parent with solver threads
     ctx.set_forkserver_preload(["teplo.supply.dispatch.solve"])
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=silence_banner) as pool:
         return _share_queue(jobs, pool, workers - 1, done)
 
 
