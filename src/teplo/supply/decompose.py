@@ -17,6 +17,10 @@
    plans leave. The previous plan stays feasible, so a new one is kept only if
    it is cheaper or removes a violation; the union still respects every circle.
 
+4. **Repair** (:mod:`teplo.supply.repair`, run by the caller with the time the
+   coordination leaves, ``solver.repair_share``): clusters that still break a
+   requirement are merged with their neighbours and re-solved.
+
 The reported bound is the sum of the clusters' dual bounds: a valid bound for
 the decomposed problem (restricted arcs, fixed neighbours), not for the
 monolithic one.
