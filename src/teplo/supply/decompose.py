@@ -213,9 +213,17 @@ class Decomposed:
     repaired: int = 0  # neighbourhoods whose merged re-solve was kept (:mod:`teplo.supply.repair`)
 
 
-def _residual_caps(p: SitingProblem, c: Cluster, usage: pd.DataFrame) -> pd.Series:
-    """Cap [kW] left for cluster ``c`` in each circle after every other cluster's current capacity."""
-    others = usage.drop(columns=[c.cluster_id], errors="ignore").sum(axis=1)
+def usage_table(
+    clusters: list[Cluster], problems: list[SitingProblem], solutions: list[SubSolution], circles: pd.Index
+) -> pd.DataFrame:
+    """Heat capacity [kW] each cluster's plan installs in each circle (circle x cluster_id)."""
+    return pd.DataFrame({c.cluster_id: circle_usage(q, s).reindex(circles).fillna(0.0)
+                         for c, q, s in zip(clusters, problems, solutions, strict=True)}, index=circles)
+
+
+def residual_caps(p: SitingProblem, usage: pd.DataFrame, cluster_ids: list[int]) -> pd.Series:
+    """Cap [kW] left for ``cluster_ids`` in each circle after every other cluster's current capacity."""
+    others = usage.drop(columns=cluster_ids, errors="ignore").sum(axis=1)
     left = p.circle_cap_kw - others.reindex(p.circle_cap_kw.index).fillna(0.0)
     return left.clip(lower=0.0)
 
@@ -314,8 +322,7 @@ def solve_decomposed(
     caps = prior_shared_caps(p, clusters, None if guide is None else guide.capacity_kw)
     problems = [p.subset(c.districts, c.sites, caps[c.cluster_id]) for c in clusters]
     solutions = solve_many(problems, solver, limits(everyone, 0.7))
-    usage = pd.DataFrame({c.cluster_id: circle_usage(problems[i], solutions[i]).reindex(circles).fillna(0.0)
-                          for i, c in enumerate(clusters)}, index=circles)
+    usage = usage_table(clusters, problems, solutions, circles)
     resolved = 0
     end = deadline - solver.repair_share * max(deadline - time.perf_counter(), 0.0)  # the rest: repair
     for _ in range(solver.coordination_passes):
@@ -333,7 +340,7 @@ def solve_decomposed(
             batch = [i for i in todo if colours[i] == colour]
             if end - time.perf_counter() < MIN_LIMIT_S * (1 + len(batch) / solver.workers):
                 break  # no time left for another colour: the plans so far already respect every circle
-            trials = [p.subset(clusters[i].districts, clusters[i].sites, _residual_caps(p, clusters[i], usage))
+            trials = [p.subset(clusters[i].districts, clusters[i].sites, residual_caps(p, usage, [clusters[i].cluster_id]))
                       for i in batch]
             news = solve_many(trials, solver, limits(batch, 1.0 / n_left))
             for i, trial, new in zip(batch, trials, news, strict=True):

@@ -25,7 +25,16 @@ import time
 import numpy as np
 import pandas as pd
 
-from teplo.supply.decompose import MIN_LIMIT_S, Cluster, Decomposed, Start, circle_usage, solve_many
+from teplo.supply.decompose import (
+    MIN_LIMIT_S,
+    Cluster,
+    Decomposed,
+    Start,
+    circle_usage,
+    residual_caps,
+    solve_many,
+    usage_table,
+)
 from teplo.supply.model import SLACK_TOL_KW, SitingProblem, SolveStatus, SubSolution
 from teplo.supply.model.start import plan_start
 from teplo.supply.settings import SolverSettings
@@ -55,12 +64,14 @@ def _over_cap(p: SitingProblem, usage: pd.DataFrame) -> pd.Series:
     return over.loc[over > SLACK_TOL_KW]
 
 
-def _seeds(p: SitingProblem, dec: Decomposed, usage: pd.DataFrame, tried: set[int]) -> list[int]:
+def _seeds(
+    p: SitingProblem, clusters: list[Cluster], solutions: list[SubSolution], usage: pd.DataFrame, tried: set[int]
+) -> list[int]:
     """Clusters to repair, most unmet requirement first: those above the cap in a circle, or with other slack."""
     over = _over_cap(p, usage)
     share = usage.loc[over.index].gt(0.0).mul(over, axis=0).sum(axis=0) if len(over) else pd.Series(dtype=float)
     need = {}
-    for c, sol in zip(dec.clusters, dec.solutions, strict=True):
+    for c, sol in zip(clusters, solutions, strict=True):
         kw = float(share.get(c.cluster_id, 0.0)) + shortfall_kw(sol, exclude_dispersion=True)
         if kw > SLACK_TOL_KW and c.cluster_id not in tried:
             need[c.cluster_id] = kw
@@ -133,19 +144,17 @@ def repair_neighbourhoods(
     circles = pd.Index(sorted(p.circle_cap_kw.index))
     if len(circles) == 0 and not any(shortfall_kw(s) > SLACK_TOL_KW for s in solutions):
         return dec
-    usage = pd.DataFrame({c.cluster_id: circle_usage(problems[i], solutions[i]).reindex(circles).fillna(0.0)
-                          for i, c in enumerate(clusters)}, index=circles)
+    usage = usage_table(clusters, problems, solutions, circles)
     tried: set[int] = set()
     next_id = max((c.cluster_id for c in clusters), default=-1) + 1
     repaired, attempts = dec.repaired, dec.resolved
     rounds = [solver.repair_max_districts * (1 + r) for r in range(REPAIR_ROUNDS)]
     max_districts = rounds.pop(0)
     while deadline - time.perf_counter() >= NEIGHBOURHOOD_MIN_S:
-        state = Decomposed(clusters, problems, solutions, attempts, repaired)
-        seeds = _seeds(p, state, usage, tried)
+        seeds = _seeds(p, clusters, solutions, usage, tried)
         if not seeds and rounds:  # every seed tried: again, with neighbourhoods twice as large
             max_districts, tried = rounds.pop(0), set()
-            seeds = _seeds(p, state, usage, tried)
+            seeds = _seeds(p, clusters, solutions, usage, tried)
         if not seeds:
             break
         nbrs = _Neighbours(p, clusters)
@@ -165,13 +174,11 @@ def repair_neighbourhoods(
                 if len(batch) == fits:  # no more than the time left can build and solve
                     break
         pos = {c.cluster_id: i for i, c in enumerate(clusters)}
-        trials = []
-        for group in batch:
-            members = [clusters[pos[g]] for g in group]
-            others = usage.drop(columns=group).sum(axis=1)
-            caps = (p.circle_cap_kw - others.reindex(p.circle_cap_kw.index).fillna(0.0)).clip(lower=0.0)
-            trials.append(p.subset(pd.Index(np.concatenate([m.districts.to_numpy() for m in members])),
-                                   pd.Index(np.concatenate([m.sites.to_numpy() for m in members])), caps))
+        merged = [Cluster(-1, pd.Index(np.concatenate([clusters[pos[g]].districts.to_numpy() for g in group])),
+                          pd.Index(np.concatenate([clusters[pos[g]].sites.to_numpy() for g in group])))
+                  for group in batch]
+        trials = [p.subset(m.districts, m.sites, residual_caps(p, usage, group))
+                  for m, group in zip(merged, batch, strict=True)]
         left = max(deadline - time.perf_counter(), 0.0) * solver.workers / max(len(batch), 1)
         cap_s = solver.repair_time_limit_s * max_districts / solver.repair_max_districts  # larger: longer
         limits = [min(max(left, MIN_LIMIT_S), cap_s)] * len(batch)
@@ -179,7 +186,7 @@ def repair_neighbourhoods(
                                for group, trial in zip(batch, trials, strict=True)]
         news = solve_many(trials, solver, limits, starts)
         attempts += len(batch)
-        for group, trial, new in zip(batch, trials, news, strict=True):
+        for group, members, trial, new in zip(batch, merged, trials, news, strict=True):
             idx = [pos[g] for g in group]
             old_use = usage[group].sum(axis=1).reindex(trial.circle_cap_kw.index).fillna(0.0)
             old_kw = float((old_use - trial.circle_cap_kw).clip(lower=0.0).sum())
@@ -188,18 +195,17 @@ def repair_neighbourhoods(
             new_kw = shortfall_kw(new)
             if not _is_better(new, new_kw, old_kw, old_cost):
                 continue
-            merged = Cluster(next_id, trial.districts.index, trial.sites.index.union(
-                pd.Index(np.concatenate([clusters[i].sites.to_numpy() for i in idx]))))
+            kept = Cluster(next_id, members.districts, members.sites)
             next_id += 1
             repaired += 1
             for i in sorted(idx, reverse=True):
                 del clusters[i], problems[i], solutions[i]
             usage = usage.drop(columns=group)
-            clusters.append(merged)
+            clusters.append(kept)
             problems.append(trial)
             solutions.append(new)
-            usage[merged.cluster_id] = circle_usage(trial, new).reindex(circles).fillna(0.0)
+            usage[kept.cluster_id] = circle_usage(trial, new).reindex(circles).fillna(0.0)
             pos = {c.cluster_id: i for i, c in enumerate(clusters)}
             if new_kw > SLACK_TOL_KW:
-                tried.add(merged.cluster_id)  # as good as this neighbourhood gets within the limit
+                tried.add(kept.cluster_id)  # as good as this neighbourhood gets within the limit
     return Decomposed(clusters, problems, solutions, attempts, repaired)

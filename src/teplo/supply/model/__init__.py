@@ -341,10 +341,7 @@ def solve_problem(
         if not (SLACK_TOL_KW < excess < math.inf):
             break
         need = np.ceil(per_circle.loc[per_circle > SLACK_TOL_KW] / DISPERSION_STEP_KW - 1e-9) * DISPERSION_STEP_KW
-        extra = p.dispersion_extra_kw
-        base = extra.reindex(p.circle_cap_kw.index).fillna(0.0) if isinstance(extra, pd.Series) else pd.Series(
-            float(extra), index=p.circle_cap_kw.index)
-        p = replace(p, dispersion_extra_kw=base.add(need, fill_value=0.0))
+        p = replace(p, dispersion_extra_kw=p.extra_per_circle_kw().add(need, fill_value=0.0))
         hm.set_circle_caps(p.enforced_caps_kw())
         excess, other, per_circle = _lp_slack(hm, p)
     if excess <= SLACK_TOL_KW and other <= SLACK_TOL_KW:

@@ -62,13 +62,16 @@ class SitingProblem:
     relax: bool = False
     dispersion_extra_kw: float | pd.Series = 0.0  # cap enforced: circle_cap_kw + this (raised when infeasible)
 
-    def enforced_caps_kw(self) -> np.ndarray:
-        """Cap [kW] each circle is held to in the model: the requirement plus any raise, in circle_cap_kw order."""
+    def extra_per_circle_kw(self) -> pd.Series:
+        """``dispersion_extra_kw`` per circle [kW], indexed like circle_cap_kw."""
         extra = self.dispersion_extra_kw
         if isinstance(extra, pd.Series):
-            return self.circle_cap_kw.to_numpy(dtype=float) + extra.reindex(self.circle_cap_kw.index).fillna(
-                0.0).to_numpy(dtype=float)
-        return self.circle_cap_kw.to_numpy(dtype=float) + float(extra)
+            return extra.reindex(self.circle_cap_kw.index).fillna(0.0).astype(float)
+        return pd.Series(float(extra), index=self.circle_cap_kw.index)
+
+    def enforced_caps_kw(self) -> np.ndarray:
+        """Cap [kW] each circle is held to in the model: the requirement plus any raise, in circle_cap_kw order."""
+        return self.circle_cap_kw.to_numpy(dtype=float) + self.extra_per_circle_kw().to_numpy()
 
     def relaxed(self) -> SitingProblem:
         """The same problem with penalised slack on every resilience constraint."""

@@ -111,6 +111,7 @@ def plan_start(p: SitingProblem, solutions: list[SubSolution]) -> dict[str, pd.S
     g = pd.DataFrame(0.0, index=p.sites.index, columns=p.gens.index)
     w = pd.Series(0.0, index=p.backups.index)
     arc_of = pd.Series(p.arcs.index, index=pd.MultiIndex.from_frame(p.arcs[["district_id", "site_id"]]))
+    backups = []
     for sol in solutions:
         if len(sol.assignment):
             keys = pd.MultiIndex.from_arrays([sol.assignment.index, sol.assignment.to_numpy()])
@@ -120,12 +121,15 @@ def plan_start(p: SitingProblem, solutions: list[SubSolution]) -> dict[str, pd.S
                 keep = table["site_id"].isin(frame.index) & table[col].isin(frame.columns)
                 add = table.loc[keep].groupby(["site_id", col])["count"].sum().unstack(fill_value=0)
                 frame.loc[add.index, add.columns] += add.to_numpy(dtype=float)
-        if len(sol.backup) and len(p.backups):
-            primary = p.arcs.loc[x > 0.5].set_index("district_id")["site_id"]
-            b = p.backups
-            chosen = (b["backup_site_id"].to_numpy() == sol.backup.reindex(b["district_id"]).to_numpy()) & (
-                b["site_id"].to_numpy() == primary.reindex(b["district_id"]).to_numpy())
-            w[chosen] = 1.0
+        if len(sol.backup):
+            backups.append(sol.backup)
+    if backups and len(p.backups):
+        backup = pd.concat(backups)
+        primary = p.arcs.loc[x > 0.5].set_index("district_id")["site_id"]
+        b = p.backups
+        chosen = (b["backup_site_id"].to_numpy() == backup.reindex(b["district_id"]).to_numpy()) & (
+            b["site_id"].to_numpy() == primary.reindex(b["district_id"]).to_numpy())
+        w[chosen] = 1.0
     served = p.arcs.loc[x > 0.5, "site_id"].unique()
     y = ((n.sum(axis=1) > 0) | p.sites.index.isin(served)).astype(float)
     levels = np.unique(p.heat["heat_kw"].to_numpy(dtype=float))
