@@ -24,6 +24,7 @@ from teplo.network.water import heat_capacity_j_kgk
 from teplo.pipeline import run_network_stage
 from teplo.resilience import run_stress
 from teplo.resilience.hydraulic_check import backfeed_valves, hydraulic_check, interconnector_links
+from teplo.resilience.network_check import NetworkCheck
 from teplo.study import Study
 from tests.network.conftest import block_buildings, grid_streets, sites_at
 
@@ -229,19 +230,17 @@ def _units() -> pd.DataFrame:
 DEMAND_KW = (LOAD_KW - DHW_KW) * 40.0 / 43.0 + DHW_KW
 
 
+def _check(d: NetworkDesign, units: pd.DataFrame | None = None) -> NetworkCheck:
+    """The stress test's hydraulic check of design ``d`` with plants s0 and s1 (and ``units``, when given)."""
+    return hydraulic_check(*d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(),
+                           site_order=np.array(["s0", "s1"]), units=units)
+
+
 def _stress_fraction(b: pd.DataFrame, d: NetworkDesign, hydraulic: bool) -> pd.Series:
     """Lowest supplied fraction per building when site s0 is lost (1 where not listed)."""
     units = _units()
     sites = sites_at([(0.0, 0.0), (600.0, 200.0)])
-    check = (
-        hydraulic_check(
-            *d.hydraulic_tables,
-            pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(),
-            site_order=np.array(["s0", "s1"]),
-        )
-        if hydraulic
-        else None
-    )
+    check = _check(d) if hydraulic else None
     result = run_stress(
         b, units, sites, pipes=d.pipes, network_nodes=d.nodes, families=("n-1",), temp_c=-20.0,
         network_check=check,
@@ -368,9 +367,7 @@ def test_hydraulic_check_valves(joined: tuple[gpd.GeoDataFrame, NetworkDesign]) 
     from teplo.resilience.network_check import IslandView, ScenarioMask
 
     b, d = joined
-    check = hydraulic_check(
-        *d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(), site_order=np.array(["s0", "s1"])
-    )
+    check = _check(d)
     in_a = (b["site_id"] == "s0").to_numpy()
     view = IslandView(
         island=0, building_index=np.arange(len(b)), building_ids=b["building_id"].to_numpy(),
@@ -395,10 +392,7 @@ def test_hydraulic_check_shares_capacity_per_network_within_the_link_size(
 ) -> None:
     """With the units, s0 lost: s1 serves B first and sends A what the interconnector was sized for."""
     b, d = joined
-    check = hydraulic_check(
-        *d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(),
-        site_order=np.array(["s0", "s1"]), units=_units(),
-    )
+    check = _check(d, _units())
     result = run_stress(
         b, _units(), sites_at([(0.0, 0.0), (600.0, 200.0)]), pipes=d.pipes, network_nodes=d.nodes,
         families=("n-1",), temp_c=-20.0, network_check=check,
@@ -438,10 +432,7 @@ def test_hydraulic_check_back_feeds_a_site_whose_units_all_stopped(
     from teplo.resilience.network_check import IslandView, ScenarioMask
 
     b, d = joined
-    check = hydraulic_check(
-        *d.hydraulic_tables, pipe_order=d.pipes["pipe_id"].astype(str).to_numpy(),
-        site_order=np.array(["s0", "s1"]), units=_units(),
-    )
+    check = _check(d, _units())
     view = IslandView(
         island=0, building_index=np.arange(len(b)), building_ids=b["building_id"].to_numpy(),
         demand_kw=np.full(len(b), DEMAND_KW), site_ids=np.array(["s0", "s1"]),
